@@ -1,0 +1,173 @@
+"""Group ``sharepoint``: the inventory of a source and the import of its batches."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from dagster import (
+    AllPartitionMapping,
+    AssetDep,
+    AssetExecutionContext,
+    Backoff,
+    BackfillPolicy,
+    Config,
+    DynamicPartitionsDefinition,
+    Jitter,
+    MaterializeResult,
+    MetadataValue,
+    RetryPolicy,
+    StaticPartitionsDefinition,
+    asset,
+)
+
+from dpgf_assets.importing import TransientImportError, import_batch
+from dpgf_assets.inventory import take_inventory
+from dpgf_assets.resources import SettingsResource, SourceResource, WarehouseResource
+from dpgf_assets.warehouse import files as store
+
+import_batch_partitions = DynamicPartitionsDefinition(name="import_batch")
+MAX_PARTITIONS_PER_RUN = 25
+
+
+def source_partitions(source_key: str) -> StaticPartitionsDefinition:
+    """One partition per configured library, so each keeps its own listing and cursor."""
+    return StaticPartitionsDefinition([source_key])
+
+
+class InventoryConfig(Config):
+    """Run-config refinements of the scanning and batching settings (unset: keep the settings)."""
+
+    min_confidence: Optional[float] = None
+    max_files: Optional[int] = None
+    deep_scan: Optional[bool] = None
+    batch_size: Optional[int] = None
+    max_batch_size_mb: Optional[float] = None
+
+    def overrides(self) -> dict:
+        return {"scanning.min_confidence": self.min_confidence, "scanning.max_files": self.max_files,
+                "scanning.deep_scan": self.deep_scan, "download.batch_size": self.batch_size,
+                "download.max_batch_size_mb": self.max_batch_size_mb}
+
+
+class ImportConfig(Config):
+    """Run-config refinements of the download settings (unset: keep the settings)."""
+
+    max_memory_mb: Optional[int] = None
+    max_disk_mb: Optional[int] = None
+    auto_cleanup: Optional[bool] = None
+
+    def overrides(self) -> dict:
+        return {"download.max_memory_mb": self.max_memory_mb, "download.max_disk_mb": self.max_disk_mb,
+                "download.auto_cleanup": self.auto_cleanup}
+
+
+def build_sharepoint_assets(source_key: str):  # noqa: ANN201 - a tuple of asset definitions
+    """The two assets, with the inventory partitioned by the configured source."""
+
+    @asset(
+        group_name="sharepoint",
+        partitions_def=source_partitions(source_key),
+        description="Every file of the source, recognised as DPGF/BPU/DQE/OTHER, planned into batches; "
+        "registers the new import_batch partitions.",
+        kinds={"python", "sql"},
+    )
+    def sharepoint_inventory(
+        context: AssetExecutionContext,
+        config: InventoryConfig,
+        settings: SettingsResource,
+        warehouse: WarehouseResource,
+        source: SourceResource,
+    ) -> MaterializeResult:
+        current = settings.get(config.overrides())
+        engine = warehouse.engine()
+        src = source.open(current)
+        try:
+            report = take_inventory(engine, src, current.scanning, current.download)
+        finally:
+            src.close()
+        new_keys = register_batches(context.instance, engine, src.key)
+        context.log.info(
+            f"{report.seen} files listed ({report.new} new, {report.changed} changed, {report.deleted} deleted), "
+            f"{len(report.planned)} batches planned, {len(new_keys)} partitions registered"
+        )
+        return MaterializeResult(metadata={
+            "files_seen": report.seen, "new": report.new, "changed": report.changed,
+            "deleted": report.deleted, "unchanged": report.unchanged, "renamed": report.renamed,
+            "recognised": MetadataValue.json(dict(report.recognised)),
+            "recognition_mb": round(report.recognition_bytes / 1e6, 3),
+            "batches_planned": len(report.planned), "files_queued": report.files_queued,
+            "partitions_registered": len(new_keys), "listing_unchanged": report.listing_skipped,
+            "seconds": round(report.seconds, 3),
+        })
+
+    @asset(
+        group_name="sharepoint",
+        partitions_def=import_batch_partitions,
+        deps=[AssetDep(sharepoint_inventory, partition_mapping=AllPartitionMapping())],
+        backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
+        retry_policy=RetryPolicy(max_retries=3, delay=5, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS),
+        description="Per batch: download, parse, write each file in one transaction, clean up.",
+        kinds={"python", "sql"},
+    )
+    def imported_batches(
+        context: AssetExecutionContext,
+        config: ImportConfig,
+        settings: SettingsResource,
+        warehouse: WarehouseResource,
+        source: SourceResource,
+    ) -> MaterializeResult:
+        current = settings.get(config.overrides())
+        engine = warehouse.engine()
+        src = source.open(current)
+        reports, unfinished = [], []
+        try:
+            for key in context.partition_keys:
+                try:
+                    report = import_batch(engine, src, key, current.download, current.batches_dir,
+                                          current["projects.depth"])
+                except TransientImportError as exc:
+                    context.log.warning(str(exc))
+                    unfinished.append(str(exc))
+                    continue
+                context.log.info(
+                    f"batch {key}: {report.imported}/{report.planned} imported, {report.skipped} skipped, "
+                    f"{report.failed} failed, {report.line_items} line items in {report.seconds:.1f}s"
+                )
+                for err in report.errors:
+                    context.log.warning(f"{err.path}: {err.stage} failed: {err.message}")
+                reports.append(report)
+        finally:
+            src.close()
+        if unfinished:  # fail the run so a retry or a backfill of failed partitions finishes it
+            raise TransientImportError("; ".join(unfinished))
+        seconds = sum(r.seconds for r in reports)
+        rows = sum(r.line_items for r in reports)
+        return MaterializeResult(metadata={
+            "dagster/row_count": rows,
+            "files_planned": sum(r.planned for r in reports),
+            "files_imported": sum(r.imported for r in reports),
+            "files_skipped": sum(r.skipped for r in reports),
+            "files_failed": sum(r.failed for r in reports),
+            "mb_downloaded": round(sum(r.bytes_downloaded for r in reports) / 1e6, 3),
+            "seconds": round(seconds, 3),
+            "files_per_s": round(sum(r.imported for r in reports) / seconds, 2) if seconds else 0.0,
+            **{f"seconds_{stage}": round(sum(r.stage_seconds[stage] for r in reports), 3)
+               for stage in ("download", "parse", "load", "cleanup")},
+            "errors": MetadataValue.md(
+                "\n".join(f"- `{e.path}` ({e.stage}): {e.message}" for r in reports for e in r.errors)
+                or "none"
+            ),
+        })
+
+    return sharepoint_inventory, imported_batches
+
+
+def register_batches(instance, engine, source_key: str) -> list[str]:  # noqa: ANN001 - DagsterInstance
+    """Add every planned batch the instance does not know yet as an ``import_batch`` partition."""
+    with engine.connect() as conn:
+        planned = store.batch_keys(conn, source_key)
+    existing = set(instance.get_dynamic_partitions(import_batch_partitions.name))
+    new_keys = [k for k in planned if k not in existing]
+    if new_keys:
+        instance.add_dynamic_partitions(import_batch_partitions.name, new_keys)
+    return new_keys

@@ -1,0 +1,170 @@
+"""Taking stock of a source: record every file, recognise pricing files, plan import batches."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import Engine
+
+from dpgf_assets.batching import PlannedBatch, plan_batches, select_candidates
+from dpgf_assets.recognition import SPREADSHEET_EXTENSIONS, Recognition, WorkbookPeek, peek_file, recognise
+from dpgf_assets.settings import ScanningSettings, DownloadSettings
+from dpgf_assets.sources.base import FileSource, SourceFile
+from dpgf_assets.sources.zippeek import peek_zip
+from dpgf_assets.warehouse import files as store
+
+log = logging.getLogger(__name__)
+ZIP_WORKBOOKS = (".xlsx", ".xlsm")
+
+
+@dataclass
+class InventoryReport:
+    """What one inventory found and did, for metadata and the command line."""
+
+    source: str
+    seen: int = 0
+    new: int = 0
+    changed: int = 0
+    renamed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    recognised: Counter = field(default_factory=Counter)
+    recognition_bytes: int = 0
+    planned: list[PlannedBatch] = field(default_factory=list)
+    cursor: str | None = None
+    listing_skipped: bool = False
+    seconds: float = 0.0
+
+    @property
+    def files_queued(self) -> int:
+        return sum(len(b.files) for b in self.planned)
+
+
+def peek_source_file(source: FileSource, file: SourceFile) -> WorkbookPeek | None:
+    """Read what recognition needs: zip members by range for xlsx/xlsm, else a temporary download."""
+    suffix = Path(file.name).suffix.lower()
+    if suffix not in SPREADSHEET_EXTENSIONS:
+        return None
+    if suffix in ZIP_WORKBOOKS:
+        peek = peek_zip(lambda start, length: source.read_range(file, start, length), file.size)
+        if peek is not None:
+            return peek
+    with tempfile.TemporaryDirectory(prefix="dpgf-peek-") as tmp:
+        local = Path(tmp, "workbook" + suffix)
+        source.download(file, local)
+        peek = peek_file(local)
+        peek.bytes_read = file.size
+        return peek
+
+
+def recognise_files(
+    source: FileSource, files: list[SourceFile], deep_scan: bool, workers: int = 4
+) -> dict[str, tuple[Recognition, int]]:
+    """Recognition per file id, with the bytes read for it (0 when the name sufficed)."""
+
+    def one(f: SourceFile) -> tuple[str, tuple[Recognition, int]]:
+        peek = None
+        if deep_scan:
+            try:
+                peek = peek_source_file(source, f)
+            except Exception as exc:  # a bad workbook is judged by its name; the import will say why
+                log.warning("deep scan of %s failed: %s", f.path, exc)
+        return f.file_id, (recognise(f.path, peek), peek.bytes_read if peek else 0)
+
+    if not deep_scan:
+        return dict(map(one, files))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(pool.map(one, files))
+
+
+def take_inventory(
+    engine: Engine,
+    source: FileSource,
+    scanning: ScanningSettings,
+    download: DownloadSettings,
+    *,
+    cursor: str | None = None,
+    use_saved_cursor: bool = True,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+) -> InventoryReport:
+    """List changes since the source's saved cursor, record them, recognise, and plan batches."""
+    started = time.perf_counter()
+    report = InventoryReport(source=source.key)
+    with engine.connect() as conn:
+        saved = store.read_cursor(conn, source.key) if use_saved_cursor else None
+    listing = source.list_changes(cursor if cursor is not None else saved)
+    report.cursor = listing.cursor
+    stamp = now()
+    if listing.cursor == saved and listing.complete:
+        report.listing_skipped = True  # the snapshot is the one already recorded
+    else:
+        with engine.connect() as conn:
+            known = store.known_files(conn, source.key)
+        report.seen = len(listing.files)
+        to_recognise: list[SourceFile] = []
+        renames: list[tuple[str, str]] = []
+        for f in listing.files:
+            old = known.get(f.file_id)
+            if old is None or old.status == "deleted":
+                report.new += 1
+                to_recognise.append(f)
+            elif old.etag != f.etag:
+                report.changed += 1
+                to_recognise.append(f)
+            else:
+                report.unchanged += 1
+                if old.path != f.path:
+                    renames.append((f.file_id, f.path))
+        report.renamed = len(renames)
+        recognitions = recognise_files(source, to_recognise, scanning.deep_scan)
+        rows = []
+        for f in to_recognise:
+            rec, nbytes = recognitions[f.file_id]
+            report.recognised[rec.doc_type] += 1
+            report.recognition_bytes += nbytes
+            rows.append({
+                "source": source.key, "file_id": f.file_id, "path": f.path, "name": f.name,
+                "size": f.size, "modified": f.modified, "etag": f.etag, "doc_type": rec.doc_type,
+                "confidence": rec.confidence, "reasons": rec.reasons, "status": "new",
+                "batch_key": None, "first_seen": stamp, "last_seen": stamp,
+            })
+        if listing.complete:
+            live = {f.file_id for f in listing.files}
+            gone = [fid for fid, k in known.items() if fid not in live and k.status != "deleted"]
+        else:
+            gone = [fid for fid in listing.deleted_ids if fid in known and known[fid].status != "deleted"]
+        report.deleted = len(gone)
+        with engine.begin() as conn:
+            if listing.complete:
+                store.touch_live(conn, source.key, stamp)
+            store.upsert_files(conn, rows)
+            store.rename_files(conn, source.key, renames, stamp)
+            store.mark_deleted(conn, source.key, gone, stamp)
+            store.save_cursor(conn, source.key, listing.cursor, stamp)
+    report.planned = plan_waiting(engine, source.key, scanning, download, stamp)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def plan_waiting(
+    engine: Engine, source_key: str, scanning: ScanningSettings, download: DownloadSettings, when: datetime
+) -> list[PlannedBatch]:
+    """Plan batches of every recognised file still waiting, in one transaction with its manifest."""
+    with engine.begin() as conn:
+        store.skip_unwanted(conn, source_key, scanning.min_confidence)
+        chosen = select_candidates(
+            store.waiting_candidates(conn, source_key),
+            min_confidence=scanning.min_confidence, max_files=scanning.max_files,
+        )
+        planned = plan_batches(chosen, batch_size=download.batch_size,
+                               max_batch_mb=download.max_batch_size_mb, when=when)
+        store.record_batches(conn, source_key, planned, when)
+    return planned

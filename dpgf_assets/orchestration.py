@@ -1,0 +1,100 @@
+"""Driving Dagster from the command line: the instance, the inventory run and batch backfills."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import yaml
+from dagster import AssetKey, AssetPartitionStatus, DagsterInstance, Definitions
+
+from dpgf_assets.assets.sharepoint import MAX_PARTITIONS_PER_RUN, import_batch_partitions
+from dpgf_assets.settings import PROJECT_ROOT, Settings
+
+PG_URL_VARIABLE = "DPGF_DAGSTER_PG_URL"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+IMPORTED_BATCHES = AssetKey("imported_batches")
+
+
+def prepare_dagster_home(settings: Settings, environ: dict | None = None) -> Path:
+    """Point DAGSTER_HOME at the platform's instance and write its dagster.yaml from the top-level one."""
+    env = os.environ if environ is None else environ
+    home = Path(env.get("DAGSTER_HOME") or settings.dagster_home).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text(encoding="utf-8")) or {}
+    if env.get(PG_URL_VARIABLE):
+        config["storage"] = {"postgres": {"postgres_url": {"env": PG_URL_VARIABLE}}}
+    text = yaml.safe_dump(config, sort_keys=False)
+    target = home / "dagster.yaml"
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+    env["DAGSTER_HOME"] = str(home)
+    return home
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    partitions: list[str]
+    success: bool
+
+
+def run_inventory(defs: Definitions, instance: DagsterInstance, source_key: str) -> RunOutcome:
+    result = defs.get_job_def("inventory_job").execute_in_process(
+        instance=instance, partition_key=source_key, raise_on_error=False
+    )
+    return RunOutcome(result.run_id, [source_key], result.success)
+
+
+def batches_to_import(instance: DagsterInstance, only_failed: bool = False) -> list[str]:
+    """``import_batch`` partitions not materialised yet (or only the failed ones), in registration order."""
+    keys = instance.get_dynamic_partitions(import_batch_partitions.name)
+    if not keys:
+        return []
+    status = instance.get_status_by_partition(IMPORTED_BATCHES, keys, import_batch_partitions) or {}
+    if only_failed:
+        return [k for k in keys if status.get(k) == AssetPartitionStatus.FAILED]
+    return [k for k in keys if status.get(k) != AssetPartitionStatus.MATERIALIZED]
+
+
+def contiguous_runs(all_keys: list[str], wanted: Iterable[str], max_per_run: int) -> list[list[str]]:
+    """Group wanted keys into runs of consecutive partitions (a run covers a key range) of ≤ N keys."""
+    wanted_set = set(wanted)
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for key in all_keys:
+        if key in wanted_set and len(current) < max_per_run:
+            current.append(key)
+            continue
+        if current:
+            runs.append(current)
+        current = [key] if key in wanted_set else []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def import_batches(
+    defs: Definitions,
+    instance: DagsterInstance,
+    keys: list[str],
+    max_per_run: int = MAX_PARTITIONS_PER_RUN,
+    on_run: Callable[[RunOutcome], None] = lambda _: None,
+) -> list[RunOutcome]:
+    """Materialise the given batches in-process, in runs of at most ``max_per_run`` partitions."""
+    job = defs.get_job_def("import_job")
+    outcomes = []
+    ordered = instance.get_dynamic_partitions(import_batch_partitions.name)
+    for group in contiguous_runs(ordered, keys, max_per_run):
+        result = job.execute_in_process(
+            instance=instance,
+            tags={RANGE_START_TAG: group[0], RANGE_END_TAG: group[-1]},
+            raise_on_error=False,
+        )
+        outcome = RunOutcome(result.run_id, group, result.success)
+        outcomes.append(outcome)
+        on_run(outcome)
+    return outcomes

@@ -1,0 +1,92 @@
+"""What the parser produces: sections, line items and totals of one workbook, with provenance."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ITEM_KINDS = ("article", "pm", "included", "option", "variant")
+TOTAL_KINDS = ("subtotal", "total_ht", "tva", "ttc", "prorata", "recap")
+
+
+class ParseError(Exception):
+    """A workbook that cannot be read as a pricing document: a permanent error, said plainly."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"{file}: {reason}")
+        self.file = file
+        self.reason = reason
+
+
+@dataclass
+class Table:
+    sheet: str
+    header_row: int  # 1-based, as in Excel
+
+
+@dataclass
+class Section:
+    sheet: str
+    row: int
+    code: str | None
+    title: str
+    level: int
+    parent_code: str | None
+    description: str = ""
+
+
+@dataclass
+class LineItem:
+    sheet: str
+    row: int
+    code: str | None
+    designation: str
+    unit: str | None  # normalised vocabulary
+    unit_raw: str | None  # as written
+    quantity: float | None
+    unit_price: float | None
+    total: float | None
+    kind: str
+    section_code: str | None
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Total:
+    sheet: str
+    row: int
+    label: str
+    kind: str
+    amount: float | None
+
+
+@dataclass
+class ParsedDocument:
+    file: str
+    doc_type: str
+    confidence: float
+    reasons: list[str]
+    lot_code: str | None
+    lot_name: str | None
+    tables: list[Table] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    items: list[LineItem] = field(default_factory=list)
+    totals: list[Total] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The document ``dpgf parse --json`` prints."""
+        return {
+            "file": self.file,
+            "doc_type": self.doc_type,
+            "confidence": round(self.confidence, 3),
+            "reasons": list(self.reasons),
+            "lot": {"code": self.lot_code, "name": self.lot_name},
+            "tables": [asdict(t) for t in self.tables],
+            "sections": [
+                {k: v for k, v in asdict(s).items() if k != "description"} for s in self.sections
+            ],
+            "items": [{k: v for k, v in asdict(i).items() if k != "flags"} for i in self.items],
+            "totals": [asdict(t) for t in self.totals],
+            "warnings": list(self.warnings),
+        }

@@ -1,0 +1,280 @@
+"""One typed settings object: defaults < workflow config file < DPGF_* environment < run config.
+
+Every setting is declared once in ``SPEC``; the README table, the environment variable names and the
+validation messages all come from it, so nothing is said twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting has a value that is not allowed; the message names key, value and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    key: str
+    kind: type
+    default: Any
+    allowed: str
+    check: Callable[[Any], bool]
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "DPGF_" + self.key.upper().replace(".", "_")
+
+
+def _positive(v: Any) -> bool:
+    return v > 0
+
+
+def _non_negative(v: Any) -> bool:
+    return v >= 0
+
+
+def _unit_interval(v: Any) -> bool:
+    return 0.0 <= v <= 1.0
+
+
+def _always(_: Any) -> bool:
+    return True
+
+
+SPEC: tuple[Spec, ...] = (
+    Spec("download.batch_size", int, 25, "an integer ≥ 1", _positive, "Files per import batch at most."),
+    Spec("download.max_batch_size_mb", float, 100.0, "a number > 0", _positive,
+         "MB per import batch at most (a larger file gets a batch alone)."),
+    Spec("download.max_memory_mb", int, 2048, "an integer ≥ 1", _positive,
+         "Process memory above which a batch drops to one file at a time."),
+    Spec("download.max_disk_mb", int, 5120, "an integer ≥ 1", _positive,
+         "Disk space a batch folder may use for downloads."),
+    Spec("download.auto_cleanup", bool, True, "true or false", _always,
+         "Delete each local copy as soon as it is parsed."),
+    Spec("download.retry_count", int, 3, "an integer ≥ 0", _non_negative,
+         "Retries of a transient failure (network, 429, 503) before giving up."),
+    Spec("download.timeout_seconds", float, 60.0, "a number > 0", _positive,
+         "Timeout of every request to the source."),
+    Spec("scanning.min_confidence", float, 0.5, "a number between 0 and 1", _unit_interval,
+         "Recognition confidence below which a file is not imported."),
+    Spec("scanning.max_files", int, 0, "an integer ≥ 0 (0: no limit)", _non_negative,
+         "Files imported at most per inventory (most confident first)."),
+    Spec("scanning.deep_scan", bool, False, "true or false", _always,
+         "Read sheet contents (not only names) to recognise files."),
+    Spec("source.kind", str, "local", "local or sharepoint", lambda v: v in ("local", "sharepoint"),
+         "Where files come from: a local folder or a SharePoint library (DPGF_SHAREPOINT_* variables)."),
+    Spec("source.path", str, "", "a folder path (empty: the bundled sample library)", _always,
+         "Local folder laid out like a SharePoint library."),
+    Spec("warehouse.url", str, "", "a SQLAlchemy URL (empty: SQLite under the data folder)", _always,
+         "Price database: sqlite:///… or postgresql://…"),
+    Spec("projects.depth", int, 1, "an integer ≥ 1", _positive,
+         "How many leading folders of a file's path name its project."),
+    Spec("sensor.running", bool, False, "true or false", _always,
+         "Start the sharepoint_new_files sensor running by default."),
+    Spec("data_dir", str, "", "a folder path (empty: .dpgf under the project)", _always,
+         "Where the warehouse, the Dagster instance, the sample library and batch folders live."),
+    Spec("debug", bool, False, "true or false", _always, "Detailed logs."),
+)
+SPEC_BY_KEY = {s.key: s for s in SPEC}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _coerce(spec: Spec, value: Any, origin: str) -> Any:
+    def refuse() -> SettingsError:
+        return SettingsError(
+            f"setting {spec.key} = {value!r} (from {origin}) is not allowed: expected {spec.allowed}"
+        )
+
+    try:
+        if spec.kind is bool:
+            if isinstance(value, bool):
+                out: Any = value
+            elif isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+                out = value.strip().lower() in _TRUE
+            else:
+                raise refuse()
+        elif spec.kind is int:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise refuse()
+            out = int(str(value).strip()) if isinstance(value, str) else int(value)
+        elif spec.kind is float:
+            if isinstance(value, bool):
+                raise refuse()
+            out = float(str(value).strip().replace(",", ".")) if isinstance(value, str) else float(value)
+        else:
+            if not isinstance(value, (str, Path)):
+                raise refuse()
+            out = str(value)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, SettingsError):
+            raise
+        raise refuse() from None
+    if not spec.check(out):
+        raise refuse()
+    return out
+
+
+def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A workflow configuration file (JSON or YAML, nested or dotted keys) as flat keys."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SettingsError(f"configuration file {path} cannot be read: {exc.strerror}") from None
+    try:
+        tree = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise SettingsError(f"configuration file {path} is not valid JSON/YAML: {exc}") from None
+    if tree is None:
+        return {}
+    if not isinstance(tree, Mapping):
+        raise SettingsError(f"configuration file {path} must hold a mapping of settings")
+    flat = _flatten(tree)
+    unknown = sorted(set(flat) - set(SPEC_BY_KEY))
+    if unknown:
+        raise SettingsError(
+            f"configuration file {path}: unknown setting(s) {', '.join(unknown)}; "
+            f"known: {', '.join(SPEC_BY_KEY)}"
+        )
+    return flat
+
+
+@dataclass(frozen=True)
+class DownloadSettings:
+    batch_size: int
+    max_batch_size_mb: float
+    max_memory_mb: int
+    max_disk_mb: int
+    auto_cleanup: bool
+    retry_count: int
+    timeout_seconds: float
+
+
+@dataclass(frozen=True)
+class ScanningSettings:
+    min_confidence: float
+    max_files: int
+    deep_scan: bool
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings; build with ``load_settings`` and refine with ``with_overrides``."""
+
+    values: Mapping[str, Any] = field(repr=False)
+    origins: Mapping[str, str] = field(repr=False)
+    config_file: str | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def download(self) -> DownloadSettings:
+        return DownloadSettings(**{k.split(".", 1)[1]: v for k, v in self.values.items()
+                                   if k.startswith("download.")})
+
+    @property
+    def scanning(self) -> ScanningSettings:
+        return ScanningSettings(**{k.split(".", 1)[1]: v for k, v in self.values.items()
+                                   if k.startswith("scanning.")})
+
+    @property
+    def debug(self) -> bool:
+        return self.values["debug"]
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.values["data_dir"] or PROJECT_ROOT / ".dpgf").resolve()
+
+    @property
+    def sample_library(self) -> Path:
+        return self.data_dir / "sample_library"
+
+    @property
+    def source_path(self) -> Path:
+        return Path(self.values["source.path"]).resolve() if self.values["source.path"] else self.sample_library
+
+    @property
+    def source_kind(self) -> str:
+        return self.values["source.kind"]
+
+    @property
+    def uses_sample_library(self) -> bool:
+        return self.source_kind == "local" and not self.values["source.path"]
+
+    @property
+    def warehouse_url(self) -> str:
+        return self.values["warehouse.url"] or f"sqlite:///{self.data_dir / 'warehouse.sqlite'}"
+
+    @property
+    def batches_dir(self) -> Path:
+        return self.data_dir / "batches"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_dir / "dagster"
+
+    def with_overrides(self, overrides: Mapping[str, Any], origin: str = "run config") -> "Settings":
+        """Settings with some keys replaced (None means: keep), validated like every other layer."""
+        values = dict(self.values)
+        origins = dict(self.origins)
+        for key, value in overrides.items():
+            if value is None:
+                continue
+            if key not in SPEC_BY_KEY:
+                raise SettingsError(f"unknown setting {key} (from {origin})")
+            values[key] = _coerce(SPEC_BY_KEY[key], value, origin)
+            origins[key] = origin
+        return replace(self, values=values, origins=origins)
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Defaults, then the workflow config file (argument or DPGF_CONFIG), then DPGF_* variables."""
+    env = os.environ if environ is None else environ
+    values = {s.key: s.default for s in SPEC}
+    origins = {s.key: "default" for s in SPEC}
+    path = str(config_file or env.get("DPGF_CONFIG") or "") or None
+    settings = Settings(values=values, origins=origins, config_file=path)
+    if path:
+        settings = settings.with_overrides(read_config_file(Path(path)), origin=f"file {path}")
+    from_env = {s.key: env[s.env] for s in SPEC if s.env in env}
+    for key, value in from_env.items():
+        settings = settings.with_overrides({key: value}, origin=f"environment {SPEC_BY_KEY[key].env}")
+    if overrides:
+        settings = settings.with_overrides(overrides)
+    return settings
+
+
+def settings_table_markdown() -> str:
+    """The README's table of every setting, generated from SPEC."""
+    lines = ["| key | environment variable | default | allowed | what it does |", "|---|---|---|---|---|"]
+    for s in SPEC:
+        default = json.dumps(s.default) if not isinstance(s.default, str) else (f"`{s.default}`" if s.default else "(empty)")
+        lines.append(f"| `{s.key}` | `{s.env}` | {default} | {s.allowed} | {s.help} |")
+    return "\n".join(lines)

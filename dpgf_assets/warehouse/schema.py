@@ -1,0 +1,157 @@
+"""The price database (DESIGN.md §4) in SQLAlchemy Core; Alembic migrations create it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+FILE_STATUSES = ("new", "queued", "imported", "failed", "skipped", "deleted")
+ERROR_STAGES = ("download", "parse", "load")
+
+source_files = Table(
+    "source_files",
+    metadata,
+    Column("source", String(200), primary_key=True),
+    Column("file_id", String(200), primary_key=True),
+    Column("path", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("modified", DateTime(timezone=True)),
+    Column("etag", String(200), nullable=False),
+    Column("doc_type", String(10)),
+    Column("confidence", Float),
+    Column("reasons", JSON),
+    Column("status", String(10), nullable=False),
+    Column("batch_key", String(100)),
+    Column("imported_etag", String(200)),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Index("ix_source_files_status", "source", "status"),
+    Index("ix_source_files_batch", "batch_key"),
+)
+
+# Where the last listing of each source stopped (a delta link for SharePoint, a digest for a folder).
+source_cursors = Table(
+    "source_cursors",
+    metadata,
+    Column("source", String(200), primary_key=True),
+    Column("cursor", Text, nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False),
+)
+
+# Dagster partitions carry no metadata: the batch → files manifest lives here.
+batches = Table(
+    "batches",
+    metadata,
+    Column("batch_key", String(100), primary_key=True),
+    Column("source", String(200), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("files", Integer, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+)
+
+batch_files = Table(
+    "batch_files",
+    metadata,
+    Column("batch_key", String(100), ForeignKey("batches.batch_key"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("source", String(200), nullable=False),
+    Column("file_id", String(200), nullable=False),
+    Column("etag", String(200), nullable=False),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False),
+    Column("file_id", String(200), nullable=False),
+    Column("etag", String(200), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("project_id", Integer, ForeignKey("projects.id")),
+    Column("doc_type", String(10), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("lot_code", String(50)),
+    Column("lot_name", Text),
+    Column("sheets", JSON, nullable=False),
+    Column("declared_totals", JSON, nullable=False),
+    Column("warnings", JSON, nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("batch_key", String(100)),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("source", "file_id", name="uq_documents_file"),
+)
+
+# Sections and line items are keyed by their position in the document, so a bulk COPY needs no
+# round trip for generated ids and a parent is simply another position.
+sections = Table(
+    "sections",
+    metadata,
+    Column("document_id", Integer, ForeignKey("documents.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("sheet", Text, nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("code", String(50)),
+    Column("title", Text, nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("parent_position", Integer),
+    Column("description", Text, nullable=False),
+)
+
+line_items = Table(
+    "line_items",
+    metadata,
+    Column("document_id", Integer, ForeignKey("documents.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("sheet", Text, nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("code", String(50)),
+    Column("designation", Text, nullable=False),
+    Column("unit", String(20)),
+    Column("unit_raw", String(50)),
+    Column("quantity", Float),
+    Column("unit_price", Float),
+    Column("total", Float),
+    Column("kind", String(10), nullable=False),
+    Column("section_position", Integer),
+    Column("flags", Text, nullable=False),
+)
+
+import_errors = Table(
+    "import_errors",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False),
+    Column("file_id", String(200), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("etag", String(200)),
+    Column("batch_key", String(100)),
+    Column("stage", String(10), nullable=False),
+    Column("error_class", String(100), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Index("ix_import_errors_batch", "batch_key"),
+)

@@ -1,0 +1,72 @@
+"""Shared fixtures: warehouses on SQLite and on a real PostgreSQL, and isolated settings."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+PG_VARIABLE = "DPGF_TEST_POSTGRES_URL"
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+def postgres_admin_url() -> str:
+    url = os.environ.get(PG_VARIABLE)
+    if not url:
+        pytest.skip(f"{PG_VARIABLE} is not set: no PostgreSQL to test against (.ci/run sets it)")
+    return url
+
+
+def _admin_engine(url: str) -> Engine:
+    from dpgf_assets.warehouse.db import driver_url
+
+    return create_engine(driver_url(url), isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    admin_url = postgres_admin_url()
+    name = f"dpgf_t_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine(admin_url)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on a SQLite file and on a real PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+    return request.getfixturevalue("pg_database")
+
+
+@pytest.fixture
+def engine(warehouse_url: str) -> Iterator[Engine]:
+    from dpgf_assets.warehouse.db import open_warehouse
+
+    eng = open_warehouse(warehouse_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No DPGF_* variable from the outside leaks into a test; data lives under tmp_path."""
+    for name in list(os.environ):
+        if name.startswith("DPGF_") and name != PG_VARIABLE:
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DPGF_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return tmp_path / "data"

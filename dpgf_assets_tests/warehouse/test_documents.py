@@ -1,0 +1,74 @@
+import pytest
+from sqlalchemy import func, select
+
+from dpgf_assets.parsing.model import LineItem, ParsedDocument, Section, Table, Total
+from dpgf_assets.warehouse.documents import FileVersion, project_of, replace_document
+from dpgf_assets.warehouse.schema import documents, line_items, projects, sections
+
+
+def parsed(n_items: int, price: float = 10.0) -> ParsedDocument:
+    doc = ParsedDocument(file="P/DCE/DPGF lot 2.xlsx", doc_type="DPGF", confidence=0.9, reasons=["name"],
+                         lot_code="02", lot_name="Gros œuvre", tables=[Table("LOT 02", 9)])
+    doc.sections = [Section("LOT 02", 10, "1", "TERRASSEMENTS", 1, None),
+                    Section("LOT 02", 11, "1.1", "Fouilles", 2, "1")]
+    doc.items = [LineItem("LOT 02", 12 + i, f"1.1.{i + 1}", f"Fouille {i}\tpleine masse\nen rigole \\ bis", "m3",
+                          "M3", 2.0 + i, price, (2.0 + i) * price, "article", "1.1") for i in range(n_items)]
+    doc.totals = [Total("LOT 02", 12 + n_items, "TOTAL HT", "total_ht", 1.0)]
+    return doc
+
+
+VERSION = FileVersion("local", "f1", "etag-1", "P/DCE/DPGF lot 2.xlsx", "P", "P")
+
+
+def counts(engine):
+    with engine.connect() as conn:
+        return (conn.execute(select(func.count()).select_from(documents)).scalar_one(),
+                conn.execute(select(func.count()).select_from(sections)).scalar_one(),
+                conn.execute(select(func.count()).select_from(line_items)).scalar_one())
+
+
+def test_reimport_replaces_and_never_duplicates(engine):
+    replace_document(engine, VERSION, parsed(5))
+    replace_document(engine, VERSION, parsed(5))
+    assert counts(engine) == (1, 2, 5)
+    new_id = replace_document(engine, FileVersion("local", "f1", "etag-2", VERSION.path, "P", "P"), parsed(3, 99.0))
+    assert counts(engine) == (1, 2, 3)
+    with engine.connect() as conn:
+        rows = conn.execute(select(line_items).order_by(line_items.c.position)).all()
+        doc = conn.execute(select(documents)).one()
+        assert conn.execute(select(func.count()).select_from(projects)).scalar_one() == 1
+    assert doc.id == new_id and doc.etag == "etag-2" and doc.item_count == 3
+    assert [r.unit_price for r in rows] == [99.0] * 3
+    # text with tabs, newlines and backslashes survives the bulk path exactly
+    assert rows[0].designation == "Fouille 0\tpleine masse\nen rigole \\ bis"
+    # hierarchy by position: items under 1.1 (position 1), 1.1 under 1 (position 0)
+    assert {r.section_position for r in rows} == {1}
+    with engine.connect() as conn:
+        secs = conn.execute(select(sections).order_by(sections.c.position)).all()
+    assert [s.parent_position for s in secs] == [None, 0]
+
+
+def test_a_failure_midway_leaves_the_previous_version_intact(engine):
+    replace_document(engine, VERSION, parsed(4))
+    broken = parsed(6)
+    broken.items[5].designation = None  # NOT NULL: the insert fails after the delete
+    with pytest.raises(Exception):
+        replace_document(engine, FileVersion("local", "f1", "etag-2", VERSION.path, "P", "P"), broken)
+    assert counts(engine) == (1, 2, 4)
+    with engine.connect() as conn:
+        assert conn.execute(select(documents.c.etag)).scalar_one() == "etag-1"
+
+
+def test_duplicated_codes_attach_to_the_nearest_section_above(engine):
+    doc = parsed(0)
+    doc.sections.append(Section("LOT 02", 20, "1.1", "Fouilles (suite)", 2, "1"))
+    doc.items = [LineItem("LOT 02", 21, None, "Remblai", "m3", "m3", 1.0, 2.0, 2.0, "article", "1.1")]
+    replace_document(engine, VERSION, doc)
+    with engine.connect() as conn:
+        assert conn.execute(select(line_items.c.section_position)).scalar_one() == 2
+
+
+def test_project_comes_from_the_leading_folders():
+    assert project_of("2024-017 Ecole/DCE/DPGF.xlsx", 1) == ("2024-017 Ecole", "2024-017 Ecole")
+    assert project_of("Projets/2024-017 Ecole/DCE/DPGF.xlsx", 2) == ("Projets/2024-017 Ecole", "2024-017 Ecole")
+    assert project_of("DPGF.xlsx", 1) == ("(racine)", "(racine)")
