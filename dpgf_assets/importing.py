@@ -1,4 +1,9 @@
-"""Importing one batch: download each file into the batch folder, parse it, write it, clean up."""
+"""Importing one batch: download each file into the batch folder, parse it, write it, clean up.
+
+Downloads run ahead in a small thread pool while the main thread parses and writes one file at a
+time, so memory is bounded by the largest file, not by the batch; the guards slow the pipeline down
+when memory or disk run short.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import logging
 import re
 import shutil
 import time
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import DBAPIError
 
+from dpgf_assets.guards import ResourceGuard
 from dpgf_assets.parsing import parse_workbook
 from dpgf_assets.parsing.model import ParseError
 from dpgf_assets.settings import DownloadSettings
@@ -23,6 +30,7 @@ from dpgf_assets.warehouse.documents import FileVersion, project_of, replace_doc
 from dpgf_assets.warehouse.schema import import_errors
 
 log = logging.getLogger(__name__)
+DOWNLOAD_WORKERS = 3
 
 
 class TransientImportError(Exception):
@@ -53,11 +61,15 @@ class BatchReport:
     errors: list[FileError] = field(default_factory=list)
     transient: list[FileError] = field(default_factory=list)
     seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    peak_disk_mb: float = 0.0
+    min_free_disk_mb: float = 0.0
+    throttled: bool = False
 
 
 def local_copy_path(batch_dir: Path, position: int, name: str) -> Path:
     """Where a download goes: a numbered file in the batch folder, never a path built from the name."""
-    suffix = Path(name).suffix.lower()
+    suffix = Path(name.replace("\\", "/")).suffix.lower()
     if not re.fullmatch(r"\.[a-z0-9]{1,5}", suffix):
         suffix = ""
     return batch_dir / f"{position:05d}{suffix}"
@@ -88,6 +100,13 @@ def _classify(exc: Exception, stage: str) -> tuple[bool, str]:
     raise exc
 
 
+def _to_import(manifest: list[store.ManifestEntry]) -> tuple[list[tuple[int, store.ManifestEntry]], int]:
+    """Entries still to import, and how many are skipped (deleted, already imported, superseded)."""
+    todo = [(i, e) for i, e in enumerate(manifest)
+            if e.status != "deleted" and e.imported_etag != e.current_etag and e.planned_etag == e.current_etag]
+    return todo, len(manifest) - len(todo)
+
+
 def import_batch(
     engine: Engine,
     source: FileSource,
@@ -95,6 +114,7 @@ def import_batch(
     download: DownloadSettings,
     batches_dir: Path,
     project_depth: int,
+    run_id: str | None = None,
 ) -> BatchReport:
     """Import every file of the batch that is not already imported in its current version.
 
@@ -107,46 +127,86 @@ def import_batch(
     with engine.connect() as conn:
         manifest = store.batch_manifest(conn, batch_key)
     report.planned = len(manifest)
+    todo, report.skipped = _to_import(manifest)
     batch_dir = batches_dir / batch_key
+    shutil.rmtree(batch_dir, ignore_errors=True)  # leftovers of an attempt that was killed
     batch_dir.mkdir(parents=True, exist_ok=True)
-    for position, entry in enumerate(manifest):
-        if entry.status == "deleted" or entry.imported_etag == entry.current_etag or entry.planned_etag != entry.current_etag:
-            report.skipped += 1  # deleted, already imported, or superseded by a newer batch
-            continue
+    guard = ResourceGuard(download.max_memory_mb, download.max_disk_mb, batch_dir)
+    queue = deque(todo)
+    in_flight: deque[tuple[int, store.ManifestEntry, Path, Future]] = deque()
+    kept: list[tuple[Path, int]] = []  # parsed copies kept when auto_cleanup is off
+
+    def fetch(entry: store.ManifestEntry, local: Path) -> tuple[int, float]:
+        t = time.perf_counter()
         file = SourceFile(entry.file_id, entry.path, entry.size, datetime.now(timezone.utc), entry.current_etag)
-        local = local_copy_path(batch_dir, position, file.name)
-        stage = "download"
-        try:
-            t = time.perf_counter()
-            report.bytes_downloaded += source.download(file, local)
-            report.stage_seconds["download"] += time.perf_counter() - t
-            stage = "parse"
-            t = time.perf_counter()
-            parsed = parse_workbook(local, source_path=entry.path)
-            report.stage_seconds["parse"] += time.perf_counter() - t
-            stage = "load"
-            t = time.perf_counter()
-            key, name = project_of(entry.path, project_depth)
-            replace_document(engine, FileVersion(source.key, entry.file_id, entry.current_etag, entry.path,
-                                                 key, name, batch_key), parsed)
-            report.stage_seconds["load"] += time.perf_counter() - t
-            report.imported += 1
-            report.line_items += len(parsed.items)
-        except Exception as exc:  # noqa: BLE001 - sorted into transient or permanent just below
-            transient, message = _classify(exc, stage)
-            err = FileError(entry.file_id, entry.current_etag, entry.path, stage, type(exc).__name__,
-                            message, transient)
-            (report.transient if transient else report.errors).append(err)
-            report.failed += 0 if transient else 1
-            _record_error(engine, source.key, batch_key, err)
-        finally:
-            if download.auto_cleanup:
+        return source.download(file, local), time.perf_counter() - t
+
+    def fill(pool: ThreadPoolExecutor) -> None:
+        depth = 1 if not guard.check_memory() else DOWNLOAD_WORKERS
+        while queue and len(in_flight) < depth:
+            position, entry = queue[0]
+            if in_flight and not guard.has_room(entry.size):
+                return  # wait for the files in flight to be written and cleaned
+            if not in_flight:
+                if not guard.has_room(entry.size):
+                    _clean(kept, guard)
+                guard.wait_for_disk(entry.size)
+            queue.popleft()
+            local = local_copy_path(batch_dir, position, entry.path.rsplit("/", 1)[-1])
+            guard.added(entry.size)
+            in_flight.append((position, entry, local, pool.submit(fetch, entry, local)))
+
+    done = 0
+    with ThreadPoolExecutor(max_workers=DOWNLOAD_WORKERS, thread_name_prefix="download") as pool:
+        fill(pool)
+        while in_flight:
+            position, entry, local, future = in_flight.popleft()
+            stage = "download"
+            try:
+                nbytes, seconds = future.result()
+                report.bytes_downloaded += nbytes
+                report.stage_seconds["download"] += seconds
+                stage = "parse"
                 t = time.perf_counter()
-                local.unlink(missing_ok=True)
+                parsed = parse_workbook(local, source_path=entry.path)
+                report.stage_seconds["parse"] += time.perf_counter() - t
+                stage = "load"
+                t = time.perf_counter()
+                key, name = project_of(entry.path, project_depth)
+                replace_document(engine, FileVersion(source.key, entry.file_id, entry.current_etag, entry.path,
+                                                     key, name, batch_key), parsed)
+                report.stage_seconds["load"] += time.perf_counter() - t
+                report.imported += 1
+                report.line_items += len(parsed.items)
+                log.info("[%s %d/%d] %s: %d line items", batch_key, done + 1, len(todo), entry.path,
+                         len(parsed.items))
+                del parsed
+            except Exception as exc:  # noqa: BLE001 - sorted into transient or permanent just below
+                transient, message = _classify(exc, stage)
+                err = FileError(entry.file_id, entry.current_etag, entry.path, stage, type(exc).__name__,
+                                message, transient)
+                (report.transient if transient else report.errors).append(err)
+                report.failed += 0 if transient else 1
+                _record_error(engine, source.key, batch_key, err)
+                log.warning("[%s %d/%d] %s: %s failed: %s", batch_key, done + 1, len(todo), entry.path,
+                            stage, message)
+            finally:
+                t = time.perf_counter()
+                if download.auto_cleanup:
+                    local.unlink(missing_ok=True)
+                    guard.removed(entry.size)
+                else:
+                    kept.append((local, entry.size))
                 report.stage_seconds["cleanup"] += time.perf_counter() - t
+            done += 1
+            fill(pool)
     if download.auto_cleanup:
         shutil.rmtree(batch_dir, ignore_errors=True)
     report.seconds = time.perf_counter() - started
+    report.peak_rss_mb, report.peak_disk_mb = guard.peak_rss_mb, guard.peak_disk_mb
+    guard.free_disk_mb()
+    report.min_free_disk_mb, report.throttled = guard.min_free_disk_mb, guard.throttled
+    _record_run(engine, report, run_id)
     if report.transient:
         raise TransientImportError(
             f"batch {batch_key}: {len(report.transient)} file(s) hit transient failures "
@@ -154,3 +214,27 @@ def import_batch(
             f"{report.imported} imported, run the batch again to finish"
         )
     return report
+
+
+def _record_run(engine: Engine, report: BatchReport, run_id: str | None) -> None:
+    with engine.begin() as conn:
+        store.record_batch_run(conn, {
+            "batch_key": report.batch_key, "run_id": run_id, "finished": datetime.now(timezone.utc),
+            "outcome": "transient_failure" if report.transient else "succeeded",
+            "planned": report.planned, "imported": report.imported, "skipped": report.skipped,
+            "failed": report.failed, "line_items": report.line_items,
+            "bytes_downloaded": report.bytes_downloaded, "seconds": report.seconds,
+            **{f"seconds_{s}": report.stage_seconds[s] for s in ("download", "parse", "load", "cleanup")},
+            "peak_rss_mb": report.peak_rss_mb, "peak_disk_mb": report.peak_disk_mb,
+            "min_free_disk_mb": report.min_free_disk_mb,
+        })
+
+
+def _clean(kept: list[tuple[Path, int]], guard: ResourceGuard) -> None:
+    """Over the disk allowance: delete parsed copies even when auto_cleanup is off."""
+    if kept:
+        log.warning("disk allowance reached: deleting %d parsed local copies", len(kept))
+    for path, size in kept:
+        path.unlink(missing_ok=True)
+        guard.removed(size)
+    kept.clear()

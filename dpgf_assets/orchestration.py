@@ -3,20 +3,41 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 import yaml
-from dagster import AssetKey, AssetPartitionStatus, DagsterInstance, Definitions
+import psutil
+from dagster import AssetKey, AssetPartitionStatus, DagsterInstance, DagsterRunStatus, Definitions, RunsFilter
 
-from dpgf_assets.assets.sharepoint import MAX_PARTITIONS_PER_RUN, import_batch_partitions
+from dpgf_assets.assets.sharepoint import import_batch_partitions
 from dpgf_assets.settings import PROJECT_ROOT, Settings
 
 PG_URL_VARIABLE = "DPGF_DAGSTER_PG_URL"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 IMPORTED_BATCHES = AssetKey("imported_batches")
+PID_TAG, HOST_TAG = "dpgf/pid", "dpgf/host"
+
+
+def _process_tags() -> dict[str, str]:
+    """Who runs an in-process run, so a later command can tell that it died with its process."""
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def fail_orphaned_runs(instance: DagsterInstance) -> list[str]:
+    """Mark failed the in-process runs whose process is gone (killed, reboot): their batches resume."""
+    orphaned = []
+    runs = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING],
+                                        tags={HOST_TAG: socket.gethostname()}))
+    for run in runs:
+        pid = int(run.tags.get(PID_TAG, "0"))
+        if pid and pid != os.getpid() and not psutil.pid_exists(pid):
+            instance.report_run_failed(run, "its process ended without finishing (killed or rebooted)")
+            orphaned.append(run.run_id)
+    return orphaned
 
 
 def prepare_dagster_home(settings: Settings, environ: dict | None = None) -> Path:
@@ -42,9 +63,12 @@ class RunOutcome:
     success: bool
 
 
-def run_inventory(defs: Definitions, instance: DagsterInstance, source_key: str) -> RunOutcome:
+def run_inventory(
+    defs: Definitions, instance: DagsterInstance, source_key: str, run_config: dict | None = None
+) -> RunOutcome:
     result = defs.get_job_def("inventory_job").execute_in_process(
-        instance=instance, partition_key=source_key, raise_on_error=False
+        instance=instance, partition_key=source_key, raise_on_error=False, tags=_process_tags(),
+        run_config=run_config or {},
     )
     return RunOutcome(result.run_id, [source_key], result.success)
 
@@ -58,6 +82,33 @@ def batches_to_import(instance: DagsterInstance, only_failed: bool = False) -> l
     if only_failed:
         return [k for k in keys if status.get(k) == AssetPartitionStatus.FAILED]
     return [k for k in keys if status.get(k) != AssetPartitionStatus.MATERIALIZED]
+
+
+def select_batches(
+    instance: DagsterInstance,
+    *,
+    only_failed: bool = False,
+    keys: list[str] | None = None,
+    first: str | None = None,
+    last: str | None = None,
+) -> list[str]:
+    """The batches a backfill should run: missing or failed ones, narrowed to a list or a range."""
+    wanted = batches_to_import(instance, only_failed=only_failed)
+    ordered = instance.get_dynamic_partitions(import_batch_partitions.name)
+    if keys:
+        unknown = sorted(set(keys) - set(ordered))
+        if unknown:
+            raise ValueError(f"unknown batch(es): {', '.join(unknown)}")
+        wanted = [k for k in wanted if k in set(keys)]
+    if first or last:
+        for bound in (first, last):
+            if bound and bound not in ordered:
+                raise ValueError(f"unknown batch: {bound}")
+        lo = ordered.index(first) if first else 0
+        hi = ordered.index(last) if last else len(ordered) - 1
+        in_range = set(ordered[lo:hi + 1])
+        wanted = [k for k in wanted if k in in_range]
+    return wanted
 
 
 def contiguous_runs(all_keys: list[str], wanted: Iterable[str], max_per_run: int) -> list[list[str]]:
@@ -81,8 +132,9 @@ def import_batches(
     defs: Definitions,
     instance: DagsterInstance,
     keys: list[str],
-    max_per_run: int = MAX_PARTITIONS_PER_RUN,
+    max_per_run: int,
     on_run: Callable[[RunOutcome], None] = lambda _: None,
+    run_config: dict | None = None,
 ) -> list[RunOutcome]:
     """Materialise the given batches in-process, in runs of at most ``max_per_run`` partitions."""
     job = defs.get_job_def("import_job")
@@ -91,8 +143,9 @@ def import_batches(
     for group in contiguous_runs(ordered, keys, max_per_run):
         result = job.execute_in_process(
             instance=instance,
-            tags={RANGE_START_TAG: group[0], RANGE_END_TAG: group[-1]},
+            tags={RANGE_START_TAG: group[0], RANGE_END_TAG: group[-1], **_process_tags()},
             raise_on_error=False,
+            run_config=run_config or {},
         )
         outcome = RunOutcome(result.run_id, group, result.success)
         outcomes.append(outcome)

@@ -8,11 +8,10 @@ from dagster import (
     AllPartitionMapping,
     AssetDep,
     AssetExecutionContext,
-    Backoff,
+    AssetKey,
     BackfillPolicy,
     Config,
     DynamicPartitionsDefinition,
-    Jitter,
     MaterializeResult,
     MetadataValue,
     RetryPolicy,
@@ -20,13 +19,13 @@ from dagster import (
     asset,
 )
 
-from dpgf_assets.importing import TransientImportError, import_batch
+from dpgf_assets.checks import batch_check_specs, evaluate_batch_checks
+from dpgf_assets.importing import BatchReport, TransientImportError, import_batch
 from dpgf_assets.inventory import take_inventory
 from dpgf_assets.resources import SettingsResource, SourceResource, WarehouseResource
 from dpgf_assets.warehouse import files as store
 
 import_batch_partitions = DynamicPartitionsDefinition(name="import_batch")
-MAX_PARTITIONS_PER_RUN = 25
 
 
 def source_partitions(source_key: str) -> StaticPartitionsDefinition:
@@ -61,7 +60,7 @@ class ImportConfig(Config):
                 "download.auto_cleanup": self.auto_cleanup}
 
 
-def build_sharepoint_assets(source_key: str):  # noqa: ANN201 - a tuple of asset definitions
+def build_sharepoint_assets(source_key: str, retry_policy: RetryPolicy, max_partitions_per_run: int):  # noqa: ANN201
     """The two assets, with the inventory partitioned by the configured source."""
 
     @asset(
@@ -104,9 +103,10 @@ def build_sharepoint_assets(source_key: str):  # noqa: ANN201 - a tuple of asset
         group_name="sharepoint",
         partitions_def=import_batch_partitions,
         deps=[AssetDep(sharepoint_inventory, partition_mapping=AllPartitionMapping())],
-        backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
-        retry_policy=RetryPolicy(max_retries=3, delay=5, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS),
+        backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=max_partitions_per_run),
+        retry_policy=retry_policy,
         description="Per batch: download, parse, write each file in one transaction, clean up.",
+        check_specs=batch_check_specs(AssetKey("imported_batches")),
         kinds={"python", "sql"},
     )
     def imported_batches(
@@ -124,7 +124,7 @@ def build_sharepoint_assets(source_key: str):  # noqa: ANN201 - a tuple of asset
             for key in context.partition_keys:
                 try:
                     report = import_batch(engine, src, key, current.download, current.batches_dir,
-                                          current["projects.depth"])
+                                          current["projects.depth"], run_id=context.run_id)
                 except TransientImportError as exc:
                     context.log.warning(str(exc))
                     unfinished.append(str(exc))
@@ -140,26 +140,38 @@ def build_sharepoint_assets(source_key: str):  # noqa: ANN201 - a tuple of asset
             src.close()
         if unfinished:  # fail the run so a retry or a backfill of failed partitions finishes it
             raise TransientImportError("; ".join(unfinished))
-        seconds = sum(r.seconds for r in reports)
-        rows = sum(r.line_items for r in reports)
-        return MaterializeResult(metadata={
-            "dagster/row_count": rows,
-            "files_planned": sum(r.planned for r in reports),
-            "files_imported": sum(r.imported for r in reports),
-            "files_skipped": sum(r.skipped for r in reports),
-            "files_failed": sum(r.failed for r in reports),
-            "mb_downloaded": round(sum(r.bytes_downloaded for r in reports) / 1e6, 3),
-            "seconds": round(seconds, 3),
-            "files_per_s": round(sum(r.imported for r in reports) / seconds, 2) if seconds else 0.0,
-            **{f"seconds_{stage}": round(sum(r.stage_seconds[stage] for r in reports), 3)
-               for stage in ("download", "parse", "load", "cleanup")},
-            "errors": MetadataValue.md(
-                "\n".join(f"- `{e.path}` ({e.stage}): {e.message}" for r in reports for e in r.errors)
-                or "none"
-            ),
-        })
+        return MaterializeResult(metadata=batch_metadata(reports),
+                                 check_results=evaluate_batch_checks(reports, current))
 
     return sharepoint_inventory, imported_batches
+
+
+def batch_metadata(reports: list[BatchReport]) -> dict:
+    """Figures of the batches of one run, for the UI (numbers are plotted over time)."""
+    seconds = sum(r.seconds for r in reports)
+    imported = sum(r.imported for r in reports)
+    mb = sum(r.bytes_downloaded for r in reports) / 1e6
+    return {
+        "dagster/row_count": sum(r.line_items for r in reports),
+        "batches": len(reports),
+        "files_planned": sum(r.planned for r in reports),
+        "files_imported": imported,
+        "files_skipped": sum(r.skipped for r in reports),
+        "files_failed": sum(r.failed for r in reports),
+        "mb_downloaded": round(mb, 3),
+        "seconds": round(seconds, 3),
+        **{f"seconds_{stage}": round(sum(r.stage_seconds[stage] for r in reports), 3)
+           for stage in ("download", "parse", "load", "cleanup")},
+        "files_per_s": round(imported / seconds, 2) if seconds else 0.0,
+        "mb_per_s": round(mb / seconds, 3) if seconds else 0.0,
+        "peak_rss_mb": round(max((r.peak_rss_mb for r in reports), default=0.0), 1),
+        "peak_disk_mb": round(max((r.peak_disk_mb for r in reports), default=0.0), 1),
+        "min_free_disk_mb": round(min((r.min_free_disk_mb for r in reports), default=0.0), 1),
+        "throttled": any(r.throttled for r in reports),
+        "errors": MetadataValue.md(
+            "\n".join(f"- `{e.path}` ({e.stage}): {e.message}" for r in reports for e in r.errors) or "none"
+        ),
+    }
 
 
 def register_batches(instance, engine, source_key: str) -> list[str]:  # noqa: ANN001 - DagsterInstance

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Connection, and_, bindparam, func, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
 from dpgf_assets.batching import Candidate, PlannedBatch
 from dpgf_assets.warehouse.bulk import upsert_statement
-from dpgf_assets.warehouse.schema import batch_files, batches, source_cursors, source_files
+from dpgf_assets.warehouse.schema import batch_files, batch_runs, batches, source_cursors, source_files
 
 
 @dataclass(frozen=True)
@@ -174,3 +174,7 @@ def save_cursor(conn: Connection, source: str, cursor: str, now: datetime) -> No
     stmt = upsert_statement(conn, source_cursors).values(source=source, cursor=cursor, updated=now)
     conn.execute(stmt.on_conflict_do_update(index_elements=["source"],
                                             set_={"cursor": cursor, "updated": now}))
+
+
+def record_batch_run(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(batch_runs).values(**row))

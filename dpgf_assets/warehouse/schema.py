@@ -75,6 +75,33 @@ batch_files = Table(
     Column("etag", String(200), nullable=False),
 )
 
+# One row per attempt at a batch: the per-batch figures that reports and the monitor show
+# (a Dagster run over a range of partitions only keeps aggregate metadata).
+batch_runs = Table(
+    "batch_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_key", String(100), nullable=False),
+    Column("run_id", String(64)),
+    Column("finished", DateTime(timezone=True), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("planned", Integer, nullable=False),
+    Column("imported", Integer, nullable=False),
+    Column("skipped", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("line_items", Integer, nullable=False),
+    Column("bytes_downloaded", BigInteger, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("seconds_download", Float, nullable=False),
+    Column("seconds_parse", Float, nullable=False),
+    Column("seconds_load", Float, nullable=False),
+    Column("seconds_cleanup", Float, nullable=False),
+    Column("peak_rss_mb", Float, nullable=False),
+    Column("peak_disk_mb", Float, nullable=False),
+    Column("min_free_disk_mb", Float, nullable=False),
+    Index("ix_batch_runs_batch", "batch_key"),
+)
+
 projects = Table(
     "projects",
     metadata,

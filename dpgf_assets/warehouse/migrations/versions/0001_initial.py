@@ -57,6 +57,29 @@ def upgrade() -> None:
         sa.Column("etag", sa.String(200), nullable=False),
     )
     op.create_table(
+        "batch_runs",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("batch_key", sa.String(100), nullable=False),
+        sa.Column("run_id", sa.String(64)),
+        sa.Column("finished", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("outcome", sa.String(20), nullable=False),
+        sa.Column("planned", sa.Integer, nullable=False),
+        sa.Column("imported", sa.Integer, nullable=False),
+        sa.Column("skipped", sa.Integer, nullable=False),
+        sa.Column("failed", sa.Integer, nullable=False),
+        sa.Column("line_items", sa.Integer, nullable=False),
+        sa.Column("bytes_downloaded", sa.BigInteger, nullable=False),
+        sa.Column("seconds", sa.Float, nullable=False),
+        sa.Column("seconds_download", sa.Float, nullable=False),
+        sa.Column("seconds_parse", sa.Float, nullable=False),
+        sa.Column("seconds_load", sa.Float, nullable=False),
+        sa.Column("seconds_cleanup", sa.Float, nullable=False),
+        sa.Column("peak_rss_mb", sa.Float, nullable=False),
+        sa.Column("peak_disk_mb", sa.Float, nullable=False),
+        sa.Column("min_free_disk_mb", sa.Float, nullable=False),
+    )
+    op.create_index("ix_batch_runs_batch", "batch_runs", ["batch_key"])
+    op.create_table(
         "projects",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("key", sa.Text, nullable=False, unique=True),
@@ -129,5 +152,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in ("import_errors", "line_items", "sections", "documents", "projects",
-                  "batch_files", "batches", "source_cursors", "source_files"):
+                  "batch_runs", "batch_files", "batches", "source_cursors", "source_files"):
         op.drop_table(table)

@@ -1,0 +1,60 @@
+"""Sensor ``sharepoint_new_files``: new or changed files become batches and runs by themselves."""
+
+from __future__ import annotations
+
+from dagster import (
+    DefaultSensorStatus,
+    JobDefinition,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from dpgf_assets.assets.sharepoint import import_batch_partitions
+from dpgf_assets.inventory import take_inventory
+from dpgf_assets.resources import SettingsResource, SourceResource, WarehouseResource
+from dpgf_assets.warehouse import files as store
+
+
+def build_new_files_sensor(import_job: JobDefinition, running: bool, interval_seconds: int = 60):
+    """One tick: changes since the cursor → source_files → planned batches → partitions and runs."""
+
+    @sensor(
+        name="sharepoint_new_files",
+        job=import_job,
+        minimum_interval_seconds=interval_seconds,
+        default_status=DefaultSensorStatus.RUNNING if running else DefaultSensorStatus.STOPPED,
+        description="Lists what changed in the source since the last tick and imports it.",
+    )
+    def sharepoint_new_files(
+        context: SensorEvaluationContext,
+        settings: SettingsResource,
+        warehouse: WarehouseResource,
+        source: SourceResource,
+    ):
+        current = settings.get()
+        engine = warehouse.engine()
+        src = source.open(current)
+        try:
+            report = take_inventory(engine, src, current.scanning, current.download)
+        finally:
+            src.close()
+        with engine.connect() as conn:
+            planned = store.batch_keys(conn, src.key)
+        known = set(context.instance.get_dynamic_partitions(import_batch_partitions.name))
+        new_keys = [k for k in planned if k not in known]
+        context.log.info(
+            f"{report.new} new, {report.changed} changed, {report.deleted} deleted; "
+            f"{len(new_keys)} new batch(es)"
+        )
+        if not new_keys and report.cursor == context.cursor:
+            return SkipReason(f"nothing new in {src.key}")
+        return SensorResult(
+            dynamic_partitions_requests=[import_batch_partitions.build_add_request(new_keys)] if new_keys else [],
+            run_requests=[RunRequest(run_key=key, partition_key=key) for key in new_keys],
+            cursor=report.cursor,
+        )
+
+    return sharepoint_new_files

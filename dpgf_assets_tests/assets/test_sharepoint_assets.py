@@ -1,0 +1,112 @@
+"""The sharepoint group through real Dagster runs in a real (temporary) instance."""
+
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, Definitions, instance_for_test
+from sqlalchemy import func, select
+
+from dpgf_assets.corpus import generate_library, manifest_path
+from dpgf_assets.definitions import build_definitions
+from dpgf_assets.orchestration import batches_to_import, import_batches, run_inventory
+from dpgf_assets.settings import load_settings
+from dpgf_assets.warehouse.db import open_warehouse
+from dpgf_assets.warehouse.schema import documents, line_items, source_files
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("lib") / "library"
+    generate_library(root, files=24, seed=11)
+    return root
+
+
+def platform(library: Path, warehouse_url: str, data_dir: Path, **extra: str):
+    env = {"DPGF_SOURCE_PATH": str(library), "DPGF_WAREHOUSE_URL": warehouse_url,
+           "DPGF_DATA_DIR": str(data_dir), "DPGF_DOWNLOAD_BATCH_SIZE": "3", **extra}
+    settings = load_settings(environ=env)
+    return settings, build_definitions(settings)
+
+
+def expected(library: Path) -> dict[str, dict]:
+    """Ground truth of the files a clean import must hold: pricing files that are not broken."""
+    import json
+
+    manifest = json.loads(manifest_path(library).read_text())
+    return {f["path"]: f for f in manifest["files"] if f["doc_type"] != "OTHER" and not f.get("expect_error")}
+
+
+def test_definitions_load(library, tmp_path):
+    _, defs = platform(library, f"sqlite:///{tmp_path / 'w.sqlite'}", tmp_path)
+    Definitions.validate_loadable(defs)
+    assert defs.get_assets_def(AssetKey("imported_batches")).partitions_def.name == "import_batch"
+    assert defs.get_sensor_def("sharepoint_new_files") is not None
+
+
+def test_inventory_then_two_batch_partitions(library, warehouse_url, tmp_path):
+    settings, defs = platform(library, warehouse_url, tmp_path)
+    truth = expected(library)
+    with instance_for_test() as instance:
+        assert run_inventory(defs, instance, "local").success
+        keys = instance.get_dynamic_partitions("import_batch")
+        assert len(keys) >= 3
+        job = defs.get_job_def("import_job")
+        for key in keys[:2]:
+            assert job.execute_in_process(instance=instance, partition_key=key).success
+        engine = open_warehouse(warehouse_url)
+        with engine.connect() as conn:
+            imported = dict(conn.execute(select(documents.c.path, documents.c.item_count)).all())
+            batched = conn.execute(select(source_files.c.path).where(source_files.c.batch_key.in_(keys[:2]))).scalars().all()
+            n_items = conn.execute(select(func.count()).select_from(line_items)).scalar_one()
+        assert imported, "no document imported"
+        assert set(imported) <= set(batched)
+        for path, count in imported.items():
+            assert path in truth, f"{path} imported but is not a good pricing file"
+            assert count == len(truth[path]["items"]), path
+        assert n_items == sum(imported.values())
+        status = instance.get_status_by_partition(AssetKey("imported_batches"), keys,
+                                                  defs.get_assets_def(AssetKey("imported_batches")).partitions_def)
+        assert [status.get(k).value for k in keys[:2]] == ["MATERIALIZED", "MATERIALIZED"]
+        assert len(batches_to_import(instance)) == len(keys) - 2
+
+
+def test_every_batch_in_range_runs_then_nothing_left_and_rerun_changes_nothing(library, tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    settings, defs = platform(library, url, tmp_path)
+    truth = expected(library)
+    with instance_for_test() as instance:
+        run_inventory(defs, instance, "local")
+        keys = batches_to_import(instance)
+        outcomes = import_batches(defs, instance, keys, max_per_run=2)
+        assert all(o.success for o in outcomes) and len(outcomes) == (len(keys) + 1) // 2
+        assert batches_to_import(instance) == []
+        engine = open_warehouse(url)
+
+        def counts():
+            with engine.connect() as conn:
+                return (conn.execute(select(func.count()).select_from(documents)).scalar_one(),
+                        conn.execute(select(func.count()).select_from(line_items)).scalar_one())
+
+        before = counts()
+        assert before == (len(truth), sum(len(f["items"]) for f in truth.values()))
+        # re-materialising a partition imports nothing again and changes no row count
+        assert defs.get_job_def("import_job").execute_in_process(instance=instance, partition_key=keys[0]).success
+        assert counts() == before
+        # a second inventory over an unchanged folder plans nothing
+        assert run_inventory(defs, instance, "local").success
+        assert batches_to_import(instance) == []
+        assert not list(settings.batches_dir.glob("*/*")), "local copies left behind"
+
+
+@pytest.mark.postgres
+def test_materialises_on_a_postgresql_instance(library, tmp_path, pg_database):
+    settings, defs = platform(library, f"sqlite:///{tmp_path / 'w.sqlite'}", tmp_path)
+    overrides = {"storage": {"postgres": {"postgres_url": pg_database}}}
+    with instance_for_test(overrides=overrides) as instance:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        assert run_inventory(defs, instance, "local").success
+        key = instance.get_dynamic_partitions("import_batch")[0]
+        assert defs.get_job_def("import_job").execute_in_process(instance=instance, partition_key=key).success
+        event = instance.get_latest_materialization_event(AssetKey("imported_batches"))
+        assert event is not None and event.asset_materialization.partition == key
+        assert event.asset_materialization.metadata["dagster/row_count"].value > 0
