@@ -72,7 +72,8 @@ class Platform:
 
         where = self.settings.source_path if self.settings.source_kind == "local" else "SharePoint"
         console.print(f"Inventory of {where} …")
-        outcome = run_inventory(self.defs, self.instance, self.settings.source_kind, run_config)
+        outcome = run_inventory(self.defs, self.instance, self.settings.source_kind, run_config,
+                                verbose=self.settings.debug)
         if not outcome.success:
             errors.print(f"Inventory failed: see run {outcome.run_id} in the UI (dpgf ui)")
         return outcome.success
@@ -99,7 +100,7 @@ class Platform:
 
             import_batches(self.defs, self.instance, keys,
                            max_per_run=max_per_run or self.settings["imports.max_partitions_per_run"], on_run=advance,
-                           run_config=run_config)
+                           run_config=run_config, verbose=self.settings.debug)
         return failed
 
     def close(self) -> None:

@@ -22,6 +22,13 @@ IMPORTED_BATCHES = AssetKey("imported_batches")
 PID_TAG, HOST_TAG = "dpgf/pid", "dpgf/host"
 
 
+def _console(run_config: dict | None, verbose: bool) -> dict:
+    """Run config with the terminal logger at WARNING (DEBUG when verbose, i.e. DPGF_DEBUG=1): the
+    command shows its own progress, and every event stays in the instance for the UI."""
+    level = "DEBUG" if verbose else "WARNING"
+    return {**(run_config or {}), "loggers": {"console": {"config": {"log_level": level}}}}
+
+
 def _process_tags() -> dict[str, str]:
     """Who runs an in-process run, so a later command can tell that it died with its process."""
     return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
@@ -64,11 +71,12 @@ class RunOutcome:
 
 
 def run_inventory(
-    defs: Definitions, instance: DagsterInstance, source_key: str, run_config: dict | None = None
+    defs: Definitions, instance: DagsterInstance, source_key: str, run_config: dict | None = None,
+    verbose: bool = False,
 ) -> RunOutcome:
     result = defs.get_job_def("inventory_job").execute_in_process(
         instance=instance, partition_key=source_key, raise_on_error=False, tags=_process_tags(),
-        run_config=run_config or {},
+        run_config=_console(run_config, verbose),
     )
     return RunOutcome(result.run_id, [source_key], result.success)
 
@@ -135,6 +143,7 @@ def import_batches(
     max_per_run: int,
     on_run: Callable[[RunOutcome], None] = lambda _: None,
     run_config: dict | None = None,
+    verbose: bool = False,
 ) -> list[RunOutcome]:
     """Materialise the given batches in-process, in runs of at most ``max_per_run`` partitions."""
     job = defs.get_job_def("import_job")
@@ -145,7 +154,7 @@ def import_batches(
             instance=instance,
             tags={RANGE_START_TAG: group[0], RANGE_END_TAG: group[-1], **_process_tags()},
             raise_on_error=False,
-            run_config=run_config or {},
+            run_config=_console(run_config, verbose),
         )
         outcome = RunOutcome(result.run_id, group, result.success)
         outcomes.append(outcome)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Mapping, Optional
+from typing import Any, Iterator, Mapping, Optional
 
 from dagster import ConfigurableResource
 from sqlalchemy import Engine
@@ -55,3 +56,12 @@ class SourceResource(ConfigurableResource):
                                                retry_count=settings.download.retry_count)
             return SharePointSource(config)
         return LocalFolderSource(self.path or settings.source_path, key=self.key)
+
+    @contextmanager
+    def opened(self, settings: Settings) -> Iterator[FileSource]:
+        """The source, closed when the block ends (SharePoint keeps an HTTP session open)."""
+        source = self.open(settings)
+        try:
+            yield source
+        finally:
+            source.close()

@@ -12,10 +12,9 @@ from dagster import (
     sensor,
 )
 
-from dpgf_assets.assets.sharepoint import import_batch_partitions
+from dpgf_assets.assets.sharepoint import import_batch_partitions, unregistered_batches
 from dpgf_assets.inventory import take_inventory
 from dpgf_assets.resources import SettingsResource, SourceResource, WarehouseResource
-from dpgf_assets.warehouse import files as store
 
 
 def build_new_files_sensor(import_job: JobDefinition, running: bool, interval_seconds: int = 60):
@@ -36,15 +35,9 @@ def build_new_files_sensor(import_job: JobDefinition, running: bool, interval_se
     ):
         current = settings.get()
         engine = warehouse.engine()
-        src = source.open(current)
-        try:
+        with source.opened(current) as src:
             report = take_inventory(engine, src, current.scanning, current.download)
-        finally:
-            src.close()
-        with engine.connect() as conn:
-            planned = store.batch_keys(conn, src.key)
-        known = set(context.instance.get_dynamic_partitions(import_batch_partitions.name))
-        new_keys = [k for k in planned if k not in known]
+        new_keys = unregistered_batches(context.instance, engine, src.key)
         context.log.info(
             f"{report.new} new, {report.changed} changed, {report.deleted} deleted; "
             f"{len(new_keys)} new batch(es)"

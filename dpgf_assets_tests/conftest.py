@@ -70,3 +70,27 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DPGF_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     return tmp_path / "data"
+
+
+@pytest.fixture(scope="session")
+def generated_library(tmp_path_factory) -> Path:
+    """A small generated library (every layout, distractors, bad files) shared read-only by tests."""
+    from dpgf_assets.corpus import generate_library
+
+    root = tmp_path_factory.mktemp("generated") / "library"
+    generate_library(root, files=30, seed=9)
+    return root
+
+
+@pytest.fixture
+def library(generated_library: Path, tmp_path: Path) -> Path:
+    """A private copy of the generated library (with its manifest) that a test may change."""
+    import shutil
+
+    from dpgf_assets.corpus import manifest_path
+
+    copy = tmp_path / "library"
+    shutil.copytree(generated_library, copy)
+    shutil.copy(manifest_path(generated_library), manifest_path(copy))
+    return copy
+

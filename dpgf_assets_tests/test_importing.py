@@ -1,13 +1,11 @@
 """Importing batches (domain level, real parser and warehouse): idempotent, bounded, honest errors."""
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from dpgf_assets.corpus import generate_library, manifest_path
 from dpgf_assets.importing import TransientImportError, import_batch, local_copy_path
 from dpgf_assets.inventory import take_inventory
 from dpgf_assets.settings import load_settings
@@ -15,27 +13,11 @@ from dpgf_assets.sources.base import SourceError
 from dpgf_assets.sources.local import LocalFolderSource
 from dpgf_assets.warehouse import files as store
 from dpgf_assets.warehouse.schema import batch_runs, documents, import_errors, line_items, source_files
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("pristine") / "library"
-    generate_library(root, files=20, seed=5)
-    return root
-
-
-@pytest.fixture
-def library(pristine, tmp_path) -> Path:
-    copy = tmp_path / "library"
-    shutil.copytree(pristine, copy)
-    shutil.copy(manifest_path(pristine), manifest_path(copy))
-    return copy
+from dpgf_assets_tests.helpers import good_pricing_files
 
 
 def truth(library: Path) -> dict[str, int]:
-    manifest = json.loads(manifest_path(library).read_text())
-    return {f["path"]: len(f["items"]) for f in manifest["files"]
-            if f["doc_type"] != "OTHER" and not f.get("expect_error")}
+    return {path: len(f["items"]) for path, f in good_pricing_files(library).items()}
 
 
 def settings(tmp_path, **env):

@@ -79,11 +79,8 @@ def build_sharepoint_assets(source_key: str, retry_policy: RetryPolicy, max_part
     ) -> MaterializeResult:
         current = settings.get(config.overrides())
         engine = warehouse.engine()
-        src = source.open(current)
-        try:
+        with source.opened(current) as src:
             report = take_inventory(engine, src, current.scanning, current.download)
-        finally:
-            src.close()
         new_keys = register_batches(context.instance, engine, src.key)
         context.log.info(
             f"{report.seen} files listed ({report.new} new, {report.changed} changed, {report.deleted} deleted), "
@@ -118,9 +115,8 @@ def build_sharepoint_assets(source_key: str, retry_policy: RetryPolicy, max_part
     ) -> MaterializeResult:
         current = settings.get(config.overrides())
         engine = warehouse.engine()
-        src = source.open(current)
         reports, unfinished = [], []
-        try:
+        with source.opened(current) as src:
             for key in context.partition_keys:
                 try:
                     report = import_batch(engine, src, key, current.download, current.batches_dir,
@@ -136,8 +132,6 @@ def build_sharepoint_assets(source_key: str, retry_policy: RetryPolicy, max_part
                 for err in report.errors:
                     context.log.warning(f"{err.path}: {err.stage} failed: {err.message}")
                 reports.append(report)
-        finally:
-            src.close()
         if unfinished:  # fail the run so a retry or a backfill of failed partitions finishes it
             raise TransientImportError("; ".join(unfinished))
         return MaterializeResult(metadata=batch_metadata(reports),
@@ -174,12 +168,17 @@ def batch_metadata(reports: list[BatchReport]) -> dict:
     }
 
 
-def register_batches(instance, engine, source_key: str) -> list[str]:  # noqa: ANN001 - DagsterInstance
-    """Add every planned batch the instance does not know yet as an ``import_batch`` partition."""
+def unregistered_batches(instance, engine, source_key: str) -> list[str]:  # noqa: ANN001 - DagsterInstance
+    """Planned batches the instance does not know yet as ``import_batch`` partitions."""
     with engine.connect() as conn:
         planned = store.batch_keys(conn, source_key)
     existing = set(instance.get_dynamic_partitions(import_batch_partitions.name))
-    new_keys = [k for k in planned if k not in existing]
+    return [k for k in planned if k not in existing]
+
+
+def register_batches(instance, engine, source_key: str) -> list[str]:  # noqa: ANN001 - DagsterInstance
+    """Add every planned batch the instance does not know yet as an ``import_batch`` partition."""
+    new_keys = unregistered_batches(instance, engine, source_key)
     if new_keys:
         instance.add_dynamic_partitions(import_batch_partitions.name, new_keys)
     return new_keys

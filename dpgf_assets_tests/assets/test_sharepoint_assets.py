@@ -6,34 +6,20 @@ import pytest
 from dagster import AssetKey, Definitions, instance_for_test
 from sqlalchemy import func, select
 
-from dpgf_assets.corpus import generate_library, manifest_path
 from dpgf_assets.definitions import build_definitions
 from dpgf_assets.orchestration import batches_to_import, import_batches, run_inventory
 from dpgf_assets.settings import load_settings
 from dpgf_assets.warehouse.db import open_warehouse
 from dpgf_assets.warehouse.schema import documents, line_items, source_files
-
-
-@pytest.fixture(scope="module")
-def library(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("lib") / "library"
-    generate_library(root, files=24, seed=11)
-    return root
+from dpgf_assets_tests.helpers import good_pricing_files
 
 
 def platform(library: Path, warehouse_url: str, data_dir: Path, **extra: str):
     env = {"DPGF_SOURCE_PATH": str(library), "DPGF_WAREHOUSE_URL": warehouse_url,
-           "DPGF_DATA_DIR": str(data_dir), "DPGF_DOWNLOAD_BATCH_SIZE": "3", **extra}
+           "DPGF_DATA_DIR": str(data_dir), "DPGF_DOWNLOAD_BATCH_SIZE": "3",
+           "DPGF_IMPORTS_RETRY_DELAY_SECONDS": "0.1", **extra}
     settings = load_settings(environ=env)
     return settings, build_definitions(settings)
-
-
-def expected(library: Path) -> dict[str, dict]:
-    """Ground truth of the files a clean import must hold: pricing files that are not broken."""
-    import json
-
-    manifest = json.loads(manifest_path(library).read_text())
-    return {f["path"]: f for f in manifest["files"] if f["doc_type"] != "OTHER" and not f.get("expect_error")}
 
 
 def test_definitions_load(library, tmp_path):
@@ -45,7 +31,7 @@ def test_definitions_load(library, tmp_path):
 
 def test_inventory_then_two_batch_partitions(library, warehouse_url, tmp_path):
     settings, defs = platform(library, warehouse_url, tmp_path)
-    truth = expected(library)
+    truth = good_pricing_files(library)
     with instance_for_test() as instance:
         assert run_inventory(defs, instance, "local").success
         keys = instance.get_dynamic_partitions("import_batch")
@@ -73,7 +59,7 @@ def test_inventory_then_two_batch_partitions(library, warehouse_url, tmp_path):
 def test_every_batch_in_range_runs_then_nothing_left_and_rerun_changes_nothing(library, tmp_path):
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
     settings, defs = platform(library, url, tmp_path)
-    truth = expected(library)
+    truth = good_pricing_files(library)
     with instance_for_test() as instance:
         run_inventory(defs, instance, "local")
         keys = batches_to_import(instance)
