@@ -108,6 +108,7 @@ class Platform:
 
 
 def _print_summary(platform: Platform, seconds: float) -> None:
+    from dpgf_assets.warehouse.db import redacted
     from dpgf_assets.warehouse.queries import summarise
 
     s = summarise(platform.engine())
@@ -119,7 +120,7 @@ def _print_summary(platform: Platform, seconds: float) -> None:
     console.print(f"Failed files        {s.failed_files}")
     for path, stage, message in s.errors:
         console.print(f"  - {path} ({stage}): {message}")
-    console.print(f"Warehouse           {platform.settings.warehouse_url}")
+    console.print(f"Warehouse           {redacted(platform.settings.warehouse_url)}")
     console.print(f"Dagster instance    {platform.home}")
     console.print(f"Done in {seconds:.1f}s. Open the UI with: ./dev.sh ui  (then http://127.0.0.1:3000)")
 

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
 
-from dagster import Backoff, Definitions, Jitter, RetryPolicy, define_asset_job
+from dagster import Backoff, Definitions, EnvVar, Jitter, RetryPolicy, define_asset_job
 
-from dpgf_assets.assets.sharepoint import build_sharepoint_assets, import_batch_partitions
+from dpgf_assets.assets.sharepoint import build_sharepoint_assets
 from dpgf_assets.sensors import build_new_files_sensor
 from dpgf_assets.resources import SettingsResource, SourceResource, WarehouseResource
-from dpgf_assets.settings import Settings, load_settings
+from dpgf_assets.settings import SPEC_BY_KEY, Settings, load_settings
+
+
+def warehouse_url(settings: Settings) -> str | EnvVar:
+    """A URL from the environment stays an EnvVar, so the UI never shows its password."""
+    spec = SPEC_BY_KEY["warehouse.url"]
+    if settings["warehouse.url"] and os.environ.get(spec.env) == settings["warehouse.url"]:
+        return EnvVar(spec.env)
+    return settings.warehouse_url
 
 
 def build_definitions(settings: Settings) -> Definitions:
@@ -26,7 +35,6 @@ def build_definitions(settings: Settings) -> Definitions:
     inventory_job = define_asset_job("inventory_job", selection=[sharepoint_inventory],
                                      description="Take stock of the source and plan import batches.")
     import_job = define_asset_job("import_job", selection=[imported_batches],
-                                  partitions_def=import_batch_partitions,
                                   description="Import batches; `dagster job backfill -j import_job` runs many.")
     new_files = build_new_files_sensor(import_job, running=settings["sensor.running"],
                                        interval_seconds=settings["sensor.interval_seconds"])
@@ -35,8 +43,8 @@ def build_definitions(settings: Settings) -> Definitions:
         jobs=[inventory_job, import_job],
         sensors=[new_files],
         resources={
-            "settings": SettingsResource(config_file=settings.config_file),
-            "warehouse": WarehouseResource(url=settings.warehouse_url),
+            "settings": SettingsResource.of(settings),
+            "warehouse": WarehouseResource(url=warehouse_url(settings)),
             "source": source,
         },
     )

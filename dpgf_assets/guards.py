@@ -43,8 +43,10 @@ class ResourceGuard:
         return rss
 
     def free_disk_mb(self) -> float:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        free = shutil.disk_usage(self.folder).free / MB
+        where = self.folder
+        while not where.exists() and where != where.parent:
+            where = where.parent  # the disk the folder is (or will be) on
+        free = shutil.disk_usage(where).free / MB
         self.min_free_disk_mb = min(self.min_free_disk_mb, free)
         return free
 

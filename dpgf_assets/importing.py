@@ -101,9 +101,11 @@ def _classify(exc: Exception, stage: str) -> tuple[bool, str]:
 
 
 def _to_import(manifest: list[store.ManifestEntry]) -> tuple[list[tuple[int, store.ManifestEntry]], int]:
-    """Entries still to import, and how many are skipped (deleted, already imported, superseded)."""
+    """Entries still to import, and how many are skipped: deleted, already imported, superseded by a
+    newer version, or failed for good in this version (its error is recorded; a new version retries)."""
     todo = [(i, e) for i, e in enumerate(manifest)
-            if e.status != "deleted" and e.imported_etag != e.current_etag and e.planned_etag == e.current_etag]
+            if e.status not in ("deleted", "failed") and e.imported_etag != e.current_etag
+            and e.planned_etag == e.current_etag]
     return todo, len(manifest) - len(todo)
 
 

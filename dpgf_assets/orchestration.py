@@ -47,6 +47,12 @@ def fail_orphaned_runs(instance: DagsterInstance) -> list[str]:
     return orphaned
 
 
+def dagster_pg_url(url: str) -> str:
+    """dagster-postgres needs psycopg2; SQLAlchemy 2.1 reads a bare ``postgresql://`` as psycopg 3."""
+    scheme, sep, rest = url.partition("://")
+    return f"postgresql+psycopg2://{rest}" if sep and scheme in ("postgresql", "postgres") else url
+
+
 def prepare_dagster_home(settings: Settings, environ: dict | None = None) -> Path:
     """Point DAGSTER_HOME at the platform's instance and write its dagster.yaml from the top-level one."""
     env = os.environ if environ is None else environ
@@ -54,6 +60,7 @@ def prepare_dagster_home(settings: Settings, environ: dict | None = None) -> Pat
     home.mkdir(parents=True, exist_ok=True)
     config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text(encoding="utf-8")) or {}
     if env.get(PG_URL_VARIABLE):
+        env[PG_URL_VARIABLE] = dagster_pg_url(env[PG_URL_VARIABLE])  # inherited by dagster dev and runs
         config["storage"] = {"postgres": {"postgres_url": {"env": PG_URL_VARIABLE}}}
     text = yaml.safe_dump(config, sort_keys=False)
     target = home / "dagster.yaml"
@@ -74,7 +81,7 @@ def run_inventory(
     defs: Definitions, instance: DagsterInstance, source_key: str, run_config: dict | None = None,
     verbose: bool = False,
 ) -> RunOutcome:
-    result = defs.get_job_def("inventory_job").execute_in_process(
+    result = defs.resolve_job_def("inventory_job").execute_in_process(
         instance=instance, partition_key=source_key, raise_on_error=False, tags=_process_tags(),
         run_config=_console(run_config, verbose),
     )
@@ -146,7 +153,7 @@ def import_batches(
     verbose: bool = False,
 ) -> list[RunOutcome]:
     """Materialise the given batches in-process, in runs of at most ``max_per_run`` partitions."""
-    job = defs.get_job_def("import_job")
+    job = defs.resolve_job_def("import_job")
     outcomes = []
     ordered = instance.get_dynamic_partitions(import_batch_partitions.name)
     for group in contiguous_runs(ordered, keys, max_per_run):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any, Iterator, Mapping
 
 from dagster import ConfigurableResource
 from sqlalchemy import Engine
 
-from dpgf_assets.settings import Settings, load_settings
+from dpgf_assets.settings import Settings
 from dpgf_assets.sources.base import FileSource
 from dpgf_assets.sources.local import LocalFolderSource
 from dpgf_assets.warehouse.db import open_warehouse
@@ -21,12 +21,17 @@ def _engine(url: str) -> Engine:
 
 
 class SettingsResource(ConfigurableResource):
-    """Settings from defaults, the workflow file and DPGF_* variables; run config refines them."""
+    """The settings resolved when the definitions loaded (defaults < file < DPGF_*); run config
+    refines them per run."""
 
-    config_file: Optional[str] = None
+    resolved_json: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> "SettingsResource":
+        return cls(resolved_json=settings.to_json())
 
     def get(self, overrides: Mapping[str, Any] | None = None) -> Settings:
-        return load_settings(self.config_file, overrides=overrides)
+        return Settings.from_json(self.resolved_json).with_overrides(overrides or {})
 
 
 class WarehouseResource(ConfigurableResource):

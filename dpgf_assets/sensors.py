@@ -1,6 +1,5 @@
 """Sensor ``sharepoint_new_files``: new or changed files become batches and runs by themselves."""
 
-from __future__ import annotations
 
 from dagster import (
     DefaultSensorStatus,

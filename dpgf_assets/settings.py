@@ -29,6 +29,7 @@ class Spec:
     allowed: str
     check: Callable[[Any], bool]
     help: str
+    secret: bool = False  # may hold a password: never serialised, shown or logged
 
     @property
     def env(self) -> str:
@@ -69,8 +70,9 @@ SPEC: tuple[Spec, ...] = (
          "Recognition confidence below which a file is not imported."),
     Spec("scanning.max_files", int, 0, "an integer ≥ 0 (0: no limit)", _non_negative,
          "Files imported at most per inventory (most confident first)."),
-    Spec("scanning.deep_scan", bool, False, "true or false", _always,
-         "Read sheet contents (not only names) to recognise files."),
+    Spec("scanning.deep_scan", bool, True, "true or false", _always,
+         "Read sheet names and first cells (by HTTP range for xlsx/xlsm) to recognise files, "
+         "not only their names."),
     Spec("imports.step_retries", int, 3, "an integer ≥ 0", _non_negative,
          "Dagster retries of a batch whose files hit transient failures past download.retry_count."),
     Spec("imports.retry_delay_seconds", float, 10.0, "a number ≥ 0", _non_negative,
@@ -90,7 +92,7 @@ SPEC: tuple[Spec, ...] = (
     Spec("source.path", str, "", "a folder path (empty: the bundled sample library)", _always,
          "Local folder laid out like a SharePoint library."),
     Spec("warehouse.url", str, "", "a SQLAlchemy URL (empty: SQLite under the data folder)", _always,
-         "Price database: sqlite:///… or postgresql://…"),
+         "Price database: sqlite:///… or postgresql://…", secret=True),
     Spec("projects.depth", int, 1, "an integer ≥ 1", _positive,
          "How many leading folders of a file's path name its project."),
     Spec("sensor.running", bool, False, "true or false", _always,
@@ -252,6 +254,20 @@ class Settings:
     def dagster_home(self) -> Path:
         return self.data_dir / "dagster"
 
+    def to_json(self) -> str:
+        """The values without secrets, to hand the resolved settings to Dagster resources."""
+        public = {k: v for k, v in self.values.items() if not SPEC_BY_KEY[k].secret}
+        return json.dumps({"values": public, "origins": {k: self.origins[k] for k in public},
+                           "config_file": self.config_file}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Settings":
+        data = json.loads(text)
+        base = cls(values={s.key: s.default for s in SPEC}, origins={s.key: "default" for s in SPEC},
+                   config_file=data.get("config_file"))
+        resolved = base.with_overrides(data["values"], origin="resolved settings")
+        return replace(resolved, origins={**resolved.origins, **data.get("origins", {})})
+
     def with_overrides(self, overrides: Mapping[str, Any], origin: str = "run config") -> "Settings":
         """Settings with some keys replaced (None means: keep), validated like every other layer."""
         values = dict(self.values)
@@ -294,3 +310,7 @@ def settings_table_markdown() -> str:
         default = json.dumps(s.default) if not isinstance(s.default, str) else (f"`{s.default}`" if s.default else "(empty)")
         lines.append(f"| `{s.key}` | `{s.env}` | {default} | {s.allowed} | {s.help} |")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(settings_table_markdown())

@@ -23,9 +23,7 @@ def postgres_admin_url() -> str:
 
 
 def _admin_engine(url: str) -> Engine:
-    from dpgf_assets.warehouse.db import driver_url
-
-    return create_engine(driver_url(url), isolation_level="AUTOCOMMIT")
+    return create_engine(url, isolation_level="AUTOCOMMIT")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ def test_defaults_are_the_documented_ones():
     assert s.download.batch_size == 25
     assert s.download.auto_cleanup is True
     assert s.scanning.min_confidence == 0.5
-    assert s.scanning.deep_scan is False
+    assert s.scanning.deep_scan is True
     assert s.warehouse_url.startswith("sqlite:///") and s.warehouse_url.endswith("warehouse.sqlite")
     assert not s.debug
 
@@ -27,15 +27,15 @@ def test_file_then_environment_then_run_config(tmp_path):
     assert s.origins["download.batch_size"] == "environment DPGF_DOWNLOAD_BATCH_SIZE"
     run = s.with_overrides({"download.batch_size": 3, "scanning.deep_scan": None})
     assert run.download.batch_size == 3  # run config beats everything
-    assert run.scanning.deep_scan is False  # None keeps the setting
+    assert run.scanning.deep_scan is True  # None keeps the setting
 
 
 def test_yaml_file_with_dotted_keys(tmp_path):
     cfg = tmp_path / "workflow.yaml"
-    cfg.write_text("download.max_batch_size_mb: 12.5\nscanning:\n  deep_scan: yes\n")
+    cfg.write_text("download.max_batch_size_mb: 12.5\nscanning:\n  deep_scan: no\n")
     s = load_settings(config_file=cfg, environ={})
     assert s.download.max_batch_size_mb == 12.5
-    assert s.scanning.deep_scan is True
+    assert s.scanning.deep_scan is False
 
 
 @pytest.mark.parametrize("key,value,allowed", [

@@ -1,6 +1,5 @@
 """Group ``sharepoint``: the inventory of a source and the import of its batches."""
 
-from __future__ import annotations
 
 from typing import Optional
 
@@ -120,7 +119,7 @@ def build_sharepoint_assets(source_key: str, retry_policy: RetryPolicy, max_part
             for key in context.partition_keys:
                 try:
                     report = import_batch(engine, src, key, current.download, current.batches_dir,
-                                          current["projects.depth"], run_id=context.run_id)
+                                          current["projects.depth"], run_id=context.run.run_id)
                 except TransientImportError as exc:
                     context.log.warning(str(exc))
                     unfinished.append(str(exc))

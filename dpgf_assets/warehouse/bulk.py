@@ -35,10 +35,15 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         buffer = io.StringIO()
         buffer.writelines("\t".join(_pg_text(r[c]) for c in columns) + "\n" for r in rows)
         buffer.seek(0)
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
         cursor = conn.connection.dbapi_connection.cursor()
         try:
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            cursor.copy_expert(f'COPY "{table.name}" ({quoted}) FROM STDIN', buffer)
+            if conn.dialect.driver == "psycopg2":
+                cursor.copy_expert(statement, buffer)
+            else:  # psycopg 3, SQLAlchemy 2.1's default for postgresql://
+                with cursor.copy(statement) as copy:
+                    copy.write(buffer.getvalue())
         finally:
             cursor.close()
     else:

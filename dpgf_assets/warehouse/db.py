@@ -36,17 +36,13 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def driver_url(url: str) -> str:
-    """``postgresql://`` means psycopg2 here (the driver dagster-postgres uses too, and COPY's)."""
-    parsed = make_url(url)
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg2")
-    return parsed.render_as_string(hide_password=False)
+def redacted(url: str) -> str:
+    """The URL as it may be shown: without its password."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def create_warehouse_engine(url: str) -> Engine:
     """An engine tuned for the dialect: SQLite in WAL with a busy timeout, PostgreSQL pooled."""
-    url = driver_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

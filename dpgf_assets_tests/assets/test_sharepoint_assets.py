@@ -7,7 +7,7 @@ from dagster import AssetKey, Definitions, instance_for_test
 from sqlalchemy import func, select
 
 from dpgf_assets.definitions import build_definitions
-from dpgf_assets.orchestration import batches_to_import, import_batches, run_inventory
+from dpgf_assets.orchestration import batches_to_import, dagster_pg_url, import_batches, run_inventory
 from dpgf_assets.settings import load_settings
 from dpgf_assets.warehouse.db import open_warehouse
 from dpgf_assets.warehouse.schema import documents, line_items, source_files
@@ -25,8 +25,8 @@ def platform(library: Path, warehouse_url: str, data_dir: Path, **extra: str):
 def test_definitions_load(library, tmp_path):
     _, defs = platform(library, f"sqlite:///{tmp_path / 'w.sqlite'}", tmp_path)
     Definitions.validate_loadable(defs)
-    assert defs.get_assets_def(AssetKey("imported_batches")).partitions_def.name == "import_batch"
-    assert defs.get_sensor_def("sharepoint_new_files") is not None
+    assert defs.resolve_assets_def(AssetKey("imported_batches")).partitions_def.name == "import_batch"
+    assert defs.resolve_sensor_def("sharepoint_new_files") is not None
 
 
 def test_inventory_then_two_batch_partitions(library, warehouse_url, tmp_path):
@@ -36,7 +36,7 @@ def test_inventory_then_two_batch_partitions(library, warehouse_url, tmp_path):
         assert run_inventory(defs, instance, "local").success
         keys = instance.get_dynamic_partitions("import_batch")
         assert len(keys) >= 3
-        job = defs.get_job_def("import_job")
+        job = defs.resolve_job_def("import_job")
         for key in keys[:2]:
             assert job.execute_in_process(instance=instance, partition_key=key).success
         engine = open_warehouse(warehouse_url)
@@ -51,7 +51,7 @@ def test_inventory_then_two_batch_partitions(library, warehouse_url, tmp_path):
             assert count == len(truth[path]["items"]), path
         assert n_items == sum(imported.values())
         status = instance.get_status_by_partition(AssetKey("imported_batches"), keys,
-                                                  defs.get_assets_def(AssetKey("imported_batches")).partitions_def)
+                                                  defs.resolve_assets_def(AssetKey("imported_batches")).partitions_def)
         assert [status.get(k).value for k in keys[:2]] == ["MATERIALIZED", "MATERIALIZED"]
         assert len(batches_to_import(instance)) == len(keys) - 2
 
@@ -76,7 +76,7 @@ def test_every_batch_in_range_runs_then_nothing_left_and_rerun_changes_nothing(l
         before = counts()
         assert before == (len(truth), sum(len(f["items"]) for f in truth.values()))
         # re-materialising a partition imports nothing again and changes no row count
-        assert defs.get_job_def("import_job").execute_in_process(instance=instance, partition_key=keys[0]).success
+        assert defs.resolve_job_def("import_job").execute_in_process(instance=instance, partition_key=keys[0]).success
         assert counts() == before
         # a second inventory over an unchanged folder plans nothing
         assert run_inventory(defs, instance, "local").success
@@ -87,12 +87,12 @@ def test_every_batch_in_range_runs_then_nothing_left_and_rerun_changes_nothing(l
 @pytest.mark.postgres
 def test_materialises_on_a_postgresql_instance(library, tmp_path, pg_database):
     settings, defs = platform(library, f"sqlite:///{tmp_path / 'w.sqlite'}", tmp_path)
-    overrides = {"storage": {"postgres": {"postgres_url": pg_database}}}
+    overrides = {"storage": {"postgres": {"postgres_url": dagster_pg_url(pg_database)}}}
     with instance_for_test(overrides=overrides) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         assert run_inventory(defs, instance, "local").success
         key = instance.get_dynamic_partitions("import_batch")[0]
-        assert defs.get_job_def("import_job").execute_in_process(instance=instance, partition_key=key).success
+        assert defs.resolve_job_def("import_job").execute_in_process(instance=instance, partition_key=key).success
         event = instance.get_latest_materialization_event(AssetKey("imported_batches"))
         assert event is not None and event.asset_materialization.partition == key
         assert event.asset_materialization.metadata["dagster/row_count"].value > 0
