@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -400,6 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Dagster marks backfill policies as beta; users of the command line need not read that each time
+    warnings.filterwarnings("ignore", message=r".*(is currently in beta|is currently in preview).*")
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

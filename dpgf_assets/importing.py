@@ -130,6 +130,9 @@ def import_batch(
         manifest = store.batch_manifest(conn, batch_key)
     report.planned = len(manifest)
     todo, report.skipped = _to_import(manifest)
+    files = {e.file_id: SourceFile(e.file_id, e.path, e.size, datetime.now(timezone.utc), e.current_etag)
+             for _, e in todo}
+    source.prepare(files.values())
     batch_dir = batches_dir / batch_key
     shutil.rmtree(batch_dir, ignore_errors=True)  # leftovers of an attempt that was killed
     batch_dir.mkdir(parents=True, exist_ok=True)
@@ -140,8 +143,7 @@ def import_batch(
 
     def fetch(entry: store.ManifestEntry, local: Path) -> tuple[int, float]:
         t = time.perf_counter()
-        file = SourceFile(entry.file_id, entry.path, entry.size, datetime.now(timezone.utc), entry.current_etag)
-        return source.download(file, local), time.perf_counter() - t
+        return source.download(files[entry.file_id], local), time.perf_counter() - t
 
     def fill(pool: ThreadPoolExecutor) -> None:
         depth = 1 if not guard.check_memory() else DOWNLOAD_WORKERS

@@ -54,7 +54,8 @@ def peek_source_file(source: FileSource, file: SourceFile) -> WorkbookPeek | Non
     if suffix not in SPREADSHEET_EXTENSIONS:
         return None
     if suffix in ZIP_WORKBOOKS:
-        peek = peek_zip(lambda start, length: source.read_range(file, start, length), file.size)
+        peek = peek_zip(lambda start, length: source.read_range(file, start, length), file.size,
+                        concurrent_reads=4)
         if peek is not None:
             return peek
     with tempfile.TemporaryDirectory(prefix="dpgf-peek-") as tmp:
@@ -66,9 +67,11 @@ def peek_source_file(source: FileSource, file: SourceFile) -> WorkbookPeek | Non
 
 
 def recognise_files(
-    source: FileSource, files: list[SourceFile], deep_scan: bool, workers: int = 4
+    source: FileSource, files: list[SourceFile], deep_scan: bool, workers: int = 8
 ) -> dict[str, tuple[Recognition, int]]:
-    """Recognition per file id, with the bytes read for it (0 when the name sufficed)."""
+    """Recognition per file id, with the bytes read for it (0 when the name sufficed).
+
+    Peeks wait on round trips more than on bandwidth, hence several workers."""
 
     def one(f: SourceFile) -> tuple[str, tuple[Recognition, int]]:
         peek = None
@@ -76,11 +79,12 @@ def recognise_files(
             try:
                 peek = peek_source_file(source, f)
             except Exception as exc:  # a bad workbook is judged by its name; the import will say why
-                log.warning("deep scan of %s failed: %s", f.path, exc)
+                log.info("deep scan of %s failed, judged by its name: %s", f.path, exc)
         return f.file_id, (recognise(f.path, peek), peek.bytes_read if peek else 0)
 
     if not deep_scan:
         return dict(map(one, files))
+    source.prepare(f for f in files if Path(f.name).suffix.lower() in SPREADSHEET_EXTENSIONS)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return dict(pool.map(one, files))
 

@@ -23,9 +23,9 @@ PID_TAG, HOST_TAG = "dpgf/pid", "dpgf/host"
 
 
 def _console(run_config: dict | None, verbose: bool) -> dict:
-    """Run config with the terminal logger at WARNING (DEBUG when verbose, i.e. DPGF_DEBUG=1): the
-    command shows its own progress, and every event stays in the instance for the UI."""
-    level = "DEBUG" if verbose else "WARNING"
+    """Run config with the terminal logger at ERROR (DEBUG when verbose, i.e. DPGF_DEBUG=1): the
+    command shows its own progress and summary, and every event stays in the instance for the UI."""
+    level = "DEBUG" if verbose else "ERROR"
     return {**(run_config or {}), "loggers": {"console": {"config": {"log_level": level}}}}
 
 

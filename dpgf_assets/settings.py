@@ -93,8 +93,9 @@ SPEC: tuple[Spec, ...] = (
          "Local folder laid out like a SharePoint library."),
     Spec("warehouse.url", str, "", "a SQLAlchemy URL (empty: SQLite under the data folder)", _always,
          "Price database: sqlite:///… or postgresql://…", secret=True),
-    Spec("projects.depth", int, 1, "an integer ≥ 1", _positive,
-         "How many leading folders of a file's path name its project."),
+    Spec("projects.depth", int, 2, "an integer ≥ 1", _positive,
+         "The first N folders of a file's path are its project (the last one names it): "
+         "2 for Projets/<project>/…, 1 when projects are at the top of the library."),
     Spec("sensor.running", bool, False, "true or false", _always,
          "Start the sharepoint_new_files sensor running by default."),
     Spec("sensor.interval_seconds", int, 60, "an integer ≥ 5", lambda v: v >= 5,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Iterable, Protocol, runtime_checkable
 
 
 class SourceError(Exception):
@@ -65,6 +65,10 @@ class FileSource(Protocol):
 
     def read_range(self, file: SourceFile, start: int, length: int) -> bytes:
         """Bytes ``start`` to ``start + length - 1`` of the file (for reading a zip without downloading it)."""
+        ...
+
+    def prepare(self, files: Iterable[SourceFile]) -> int:
+        """Get ready to read many files (SharePoint fetches their download links 20 per request)."""
         ...
 
     def close(self) -> None:

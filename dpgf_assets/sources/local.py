@@ -7,6 +7,7 @@ import os
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterable
 
 from dpgf_assets.sources.base import Listing, SourceError, SourceFile
 
@@ -72,6 +73,9 @@ class LocalFolderSource:
                 return handle.read(length)
         except FileNotFoundError:
             raise SourceError(f"{file.path}: file no longer exists in the source", transient=False) from None
+
+    def prepare(self, files: Iterable[SourceFile]) -> int:
+        return 0  # nothing to resolve on a local disk
 
     def close(self) -> None:
         return None
