@@ -202,6 +202,9 @@ class GraphEmulator:
             self.stats.requests[endpoint] += 1
         if self.latency:
             time.sleep(self.latency)
+        # read a POST body before any fault answers: left unread, it would garble the next request
+        # on the same keep-alive connection
+        body = h.rfile.read(int(h.headers.get("Content-Length") or 0)) if h.command == "POST" else b""
         fault = self.faults.draw(endpoint)
         if fault == "reset":
             self.faults.count(fault)
@@ -219,7 +222,6 @@ class GraphEmulator:
             code = "TooManyRequests" if status == 429 else "serviceNotAvailable"
             self._send(h, _error(status, code, "Injected fault.", headers), truncate=False)
             return
-        body = h.rfile.read(int(h.headers.get("Content-Length") or 0)) if h.command == "POST" else b""
         try:
             if endpoint == "download":
                 response = self._download(split.path, parse_qs(split.query), h.headers.get("Range"))
