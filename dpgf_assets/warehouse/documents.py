@@ -38,8 +38,10 @@ def project_of(path: str, depth: int) -> tuple[str, str]:
 
 
 def _ensure_project(conn: Connection, key: str, name: str) -> int:
-    conn.execute(upsert_statement(conn, projects).values(key=key, name=name).on_conflict_do_nothing())
-    return conn.execute(select(projects.c.id).where(projects.c.key == key)).scalar_one()
+    """The project's id, created on first sight, in one round trip (safe from concurrent writers)."""
+    stmt = upsert_statement(conn, projects).values(key=key, name=name)
+    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"name": stmt.excluded.name})
+    return conn.execute(stmt.returning(projects.c.id)).scalar_one()
 
 
 def _section_resolver(parsed: ParsedDocument) -> Callable[[str, str | None, int], int | None]:
@@ -60,13 +62,11 @@ def _section_resolver(parsed: ParsedDocument) -> Callable[[str, str | None, int]
 
 
 def _delete_document(conn: Connection, source: str, file_id: str) -> None:
-    old = conn.execute(
-        select(documents.c.id).where(documents.c.source == source, documents.c.file_id == file_id)
-    ).scalar()
-    if old is not None:
-        conn.execute(delete(line_items).where(line_items.c.document_id == old))
-        conn.execute(delete(sections).where(sections.c.document_id == old))
-        conn.execute(delete(documents).where(documents.c.id == old))
+    """The file's previous version, children first (no round trip to look its id up)."""
+    old = select(documents.c.id).where(documents.c.source == source, documents.c.file_id == file_id)
+    conn.execute(delete(line_items).where(line_items.c.document_id.in_(old.scalar_subquery())))
+    conn.execute(delete(sections).where(sections.c.document_id.in_(old.scalar_subquery())))
+    conn.execute(delete(documents).where(documents.c.source == source, documents.c.file_id == file_id))
 
 
 def replace_document(engine: Engine, version: FileVersion, parsed: ParsedDocument) -> int:

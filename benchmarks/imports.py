@@ -1,0 +1,203 @@
+"""End-to-end import through the Graph emulator into PostgreSQL, against a naive baseline.
+
+    python -m benchmarks.imports [--quick] [--pg-url URL]
+
+Builds its inputs: a generated library whose xlsx/xlsm pricing workbooks (every layout the generator
+makes) are copied under numbered folders until there are N files (1,000; --quick: 150), served by the
+Graph emulator on 127.0.0.1. Then, each path in a fresh process so that memory figures are its own:
+
+- ours: inventory (delta listing, range-read recognition) then every planned batch through
+  ``import_batch`` (downloads ahead in a small pool, calamine parser, one transaction per file, COPY),
+  exactly what ``imported_batches`` runs, into a fresh PostgreSQL database;
+- baseline: what the former scripts did: download each file in turn, ``pandas.read_excel`` (openpyxl),
+  then one INSERT and one COMMIT per row, into another fresh database.
+
+The full run also imports 5,000 files with our path, to compare its peak memory with 1,000 files'
+(it must not grow with the number of files). Prints readable lines, then one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def log(line: str) -> None:
+    print(line, flush=True)
+
+
+@contextmanager
+def fresh_database(admin_url: str) -> Iterator[str]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"dpgf_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def build_library(folder: Path, graph, files: int) -> int:  # noqa: ANN001 - GraphEmulator
+    """Serve ``files`` copies of the generated xlsx/xlsm pricing workbooks; return their line items."""
+    from dpgf_assets.corpus import generate_library, manifest_path
+
+    source = folder / "generated"
+    generate_library(source, files=120, seed=77)
+    manifest = json.loads(manifest_path(source).read_text(encoding="utf-8"))
+    good = [f for f in manifest["files"] if f["doc_type"] != "OTHER" and not f.get("expect_error")
+            and f["path"].endswith((".xlsx", ".xlsm")) and not f["path"].endswith(".xls.xlsx")]
+    items = 0
+    for i in range(files):
+        f = good[i % len(good)]
+        graph.add_file(f"Copie {i // len(good):03d}/{f['path']}", (source / f["path"]).read_bytes())
+        items += len(f["items"])
+    return items
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def ours(env: dict, url: str, work: str) -> dict:
+    """Our path, in a fresh process: inventory, then every batch as imported_batches does it."""
+    os.environ.update(env)
+    from dpgf_assets.importing import import_batch
+    from dpgf_assets.inventory import take_inventory
+    from dpgf_assets.settings import load_settings
+    from dpgf_assets.sources.sharepoint import SharePointConfig, SharePointSource
+    from dpgf_assets.warehouse import files as store
+    from dpgf_assets.warehouse.db import open_warehouse
+
+    settings = load_settings(environ={**env, "DPGF_DATA_DIR": work})
+    engine = open_warehouse(url)
+    source = SharePointSource(SharePointConfig.from_env(env, timeout_seconds=30, retry_count=5))
+    started = time.perf_counter()
+    inventory = take_inventory(engine, source, settings.scanning, settings.download)
+    listed = time.perf_counter()
+    with engine.connect() as conn:
+        keys = store.batch_keys(conn)
+    imported = items = 0
+    for key in keys:
+        report = import_batch(engine, source, key, settings.download, settings.batches_dir, 2)
+        imported += report.imported
+        items += report.line_items
+    done = time.perf_counter()
+    source.close()
+    return {"files": imported, "items": items, "batches": len(keys), "seconds": done - started,
+            "inventory_seconds": listed - started, "import_seconds": done - listed,
+            "requests": source.requests_made, "peak_rss_mb": peak_rss_mb(), "queued": inventory.files_queued}
+
+
+def baseline(env: dict, url: str, work: str) -> dict:
+    """The former scripts: sequential downloads, pandas read_excel, one INSERT and COMMIT per row."""
+    import pandas as pd
+    import psycopg
+
+    from dpgf_assets.sources.sharepoint import SharePointConfig, SharePointSource
+
+    source = SharePointSource(SharePointConfig.from_env(env, timeout_seconds=30, retry_count=5))
+    conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+    conn.execute("CREATE TABLE elements (file text, sheet text, row integer, cells text)")
+    conn.commit()
+    started = time.perf_counter()
+    files = rows = 0
+    for f in source.list_changes(None).files:
+        local = Path(work, "download" + Path(f.name).suffix)
+        source.download(f, local)
+        for sheet, frame in pd.read_excel(local, sheet_name=None, header=None, engine="openpyxl").items():
+            for index, values in frame.iterrows():
+                cells = [str(v) for v in values.tolist() if not pd.isna(v)]
+                if cells:
+                    conn.execute("INSERT INTO elements VALUES (%s, %s, %s, %s)",
+                                 (f.path, sheet, int(index) + 1, " | ".join(cells)))
+                    conn.commit()
+                    rows += 1
+        files += 1
+    seconds = time.perf_counter() - started
+    conn.close()
+    source.close()
+    return {"files": files, "rows": rows, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+
+
+def in_fresh_process(fn, *args):  # noqa: ANN001, ANN201 - a benchmark side and its arguments
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(fn, args)
+
+
+def measure(files: int, admin_url: str, with_baseline: bool) -> tuple[dict, dict | None, int]:
+    from dpgf_assets.emulator import GraphEmulator
+
+    with tempfile.TemporaryDirectory(prefix="dpgf-bench-") as tmp, GraphEmulator() as graph:
+        expected_items = build_library(Path(tmp), graph, files)
+        env = {**graph.env(), "DPGF_DOWNLOAD_BATCH_SIZE": "25"}
+        with fresh_database(admin_url) as url:
+            mine = in_fresh_process(ours, env, url, str(Path(tmp, "ours")))
+        base = None
+        if with_baseline:
+            with fresh_database(admin_url) as url:
+                os.makedirs(Path(tmp, "base"), exist_ok=True)
+                base = in_fresh_process(baseline, env, url, str(Path(tmp, "base")))
+        return mine, base, expected_items
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="150 files, under a minute")
+    parser.add_argument("--files", type=int, help="files to import (default 1,000; --quick 150)")
+    parser.add_argument("--pg-url", default=os.environ.get("DPGF_TEST_POSTGRES_URL", DEFAULT_PG))
+    args = parser.parse_args(argv)
+    files = args.files or (150 if args.quick else 1000)
+
+    log(f"importing {files} files through the Graph emulator into PostgreSQL …")
+    mine, base, expected_items = measure(files, args.pg_url, with_baseline=True)
+    files_per_s = mine["files"] / mine["seconds"]
+    log(f"ours:     {mine['files']} files, {mine['items']} line items in {mine['seconds']:.1f}s "
+        f"(inventory {mine['inventory_seconds']:.1f}s, imports {mine['import_seconds']:.1f}s) = "
+        f"{files_per_s:.1f} files/s, {mine['items'] / mine['seconds']:.0f} line items/s, "
+        f"peak {mine['peak_rss_mb']:.0f} MB, {mine['requests']} HTTP requests")
+    base_fps = base["files"] / base["seconds"]
+    log(f"baseline: {base['files']} files, {base['rows']} rows in {base['seconds']:.1f}s = {base_fps:.2f} files/s, "
+        f"peak {base['peak_rss_mb']:.0f} MB")
+    figures = {
+        "files": mine["files"], "files_per_s": round(files_per_s, 2),
+        "items_per_s": round(mine["items"] / mine["seconds"], 1), "line_items": mine["items"],
+        "expected_line_items": expected_items, "peak_rss_mb": round(mine["peak_rss_mb"], 1),
+        "seconds": round(mine["seconds"], 2), "inventory_seconds": round(mine["inventory_seconds"], 2),
+        "baseline_files_per_s": round(base_fps, 2), "baseline_seconds": round(base["seconds"], 2),
+        "speedup": round(files_per_s / base_fps, 2),
+    }
+    if not args.quick and not args.files:
+        log("ours again with 5,000 files, for memory …")
+        big, _, _ = measure(5000, args.pg_url, with_baseline=False)
+        figures["peak_rss_mb_5000"] = round(big["peak_rss_mb"], 1)
+        figures["files_per_s_5000"] = round(big["files"] / big["seconds"], 2)
+        figures["memory_growth_5000_vs_1000"] = round(big["peak_rss_mb"] / mine["peak_rss_mb"] - 1, 4)
+        log(f"5,000 files: peak {big['peak_rss_mb']:.0f} MB "
+            f"({figures['memory_growth_5000_vs_1000']:+.1%} against 1,000), {figures['files_per_s_5000']} files/s")
+    if mine["items"] != expected_items:
+        log(f"WARNING: {mine['items']} line items imported, {expected_items} expected")
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
