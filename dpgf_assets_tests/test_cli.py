@@ -50,6 +50,15 @@ def test_demo_twice_imports_once_and_is_faster_the_second_time(env, isolated_env
     assert data["totals"]["line_items"] == items and data["batches"]
     listing = run(["inventory", "--no-refresh", "--pricing", "--json"], env)
     assert all(r["doc_type"] in ("DPGF", "BPU", "DQE") for r in json.loads(listing.stdout))
+    # the same figures in Markdown, the monitor's plain mode, and a backfill with nothing left to do
+    markdown = run(["report"], env).stdout
+    assert markdown.startswith("# Import report") and f"| line items | {items} |" in markdown
+    batches = len(data["batches"])
+    monitor = run(["monitor", "--iterations", "1", "--refresh-rate", "0"], env)
+    assert monitor.returncode == 0 and f"batches {batches}/{batches}" in monitor.stdout
+    assert "success" in monitor.stdout and "files/s" in monitor.stdout
+    backfill = run(["backfill", "--only-failed"], env)
+    assert backfill.returncode == 0 and "Batches to import: 0" in backfill.stdout
 
 
 def test_an_invalid_setting_stops_at_start_with_a_clear_message(env):
