@@ -25,33 +25,15 @@ import os
 import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+
+from dpgf_assets.warehouse.db import scratch_database
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def log(line: str) -> None:
     print(line, flush=True)
-
-
-@contextmanager
-def fresh_database(admin_url: str) -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"dpgf_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def build_library(folder: Path, graph, files: int) -> int:  # noqa: ANN001 - GraphEmulator
@@ -149,11 +131,11 @@ def measure(files: int, admin_url: str, with_baseline: bool) -> tuple[dict, dict
     with tempfile.TemporaryDirectory(prefix="dpgf-bench-") as tmp, GraphEmulator() as graph:
         expected_items = build_library(Path(tmp), graph, files)
         env = {**graph.env(), "DPGF_DOWNLOAD_BATCH_SIZE": "25"}
-        with fresh_database(admin_url) as url:
+        with scratch_database(admin_url, prefix="dpgf_bench") as url:
             mine = in_fresh_process(ours, env, url, str(Path(tmp, "ours")))
         base = None
         if with_baseline:
-            with fresh_database(admin_url) as url:
+            with scratch_database(admin_url, prefix="dpgf_bench") as url:
                 os.makedirs(Path(tmp, "base"), exist_ok=True)
                 base = in_fresh_process(baseline, env, url, str(Path(tmp, "base")))
         return mine, base, expected_items

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 PG_VARIABLE = "DPGF_TEST_POSTGRES_URL"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
@@ -22,24 +20,13 @@ def postgres_admin_url() -> str:
     return url
 
 
-def _admin_engine(url: str) -> Engine:
-    return create_engine(url, isolation_level="AUTOCOMMIT")
-
-
 @pytest.fixture
 def pg_database() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    admin_url = postgres_admin_url()
-    name = f"dpgf_t_{uuid.uuid4().hex[:12]}"
-    admin = _admin_engine(admin_url)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    from dpgf_assets.warehouse.db import scratch_database
+
+    with scratch_database(postgres_admin_url(), prefix="dpgf_t") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import threading
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -100,6 +101,21 @@ def migrate(engine: Engine) -> str:
                     command.upgrade(cfg, "head")
         _migrated.add(key)
         return head
+
+
+@contextmanager
+def scratch_database(admin_url: str, prefix: str = "dpgf_tmp") -> Iterator[str]:
+    """A new empty PostgreSQL database next to ``admin_url``'s, dropped afterwards (tests, benchmarks)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def open_warehouse(url: str) -> Engine:
