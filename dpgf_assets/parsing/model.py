@@ -5,8 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+_SECTION_EXTRAS = ("description", "parent_row")
+_ITEM_EXTRAS = ("flags", "section_row")
+
 ITEM_KINDS = ("article", "pm", "included", "option", "variant")
 TOTAL_KINDS = ("subtotal", "total_ht", "tva", "ttc", "prorata", "recap")
+
+
+ENCRYPTED = "password-protected (encrypted) workbook: open it in Excel and save it without a password"
 
 
 class ParseError(Exception):
@@ -33,6 +39,7 @@ class Section:
     level: int
     parent_code: str | None
     description: str = ""
+    parent_row: int | None = None  # row of the parent section: links uncoded chapters too (not in to_json)
 
 
 @dataclass
@@ -49,6 +56,7 @@ class LineItem:
     kind: str
     section_code: str | None
     flags: list[str] = field(default_factory=list)
+    section_row: int | None = None  # row of its section: links items of uncoded chapters (not in to_json)
 
 
 @dataclass
@@ -84,9 +92,9 @@ class ParsedDocument:
             "lot": {"code": self.lot_code, "name": self.lot_name},
             "tables": [asdict(t) for t in self.tables],
             "sections": [
-                {k: v for k, v in asdict(s).items() if k != "description"} for s in self.sections
+                {k: v for k, v in asdict(s).items() if k not in _SECTION_EXTRAS} for s in self.sections
             ],
-            "items": [{k: v for k, v in asdict(i).items() if k != "flags"} for i in self.items],
+            "items": [{k: v for k, v in asdict(i).items() if k not in _ITEM_EXTRAS} for i in self.items],
             "totals": [asdict(t) for t in self.totals],
             "warnings": list(self.warnings),
         }

@@ -1,0 +1,6 @@
+"""Pricing workbooks (DPGF, BPU, DQE) into sections, line items and totals; see ``workbook.py``."""
+
+from dpgf_assets.parsing.model import LineItem, ParsedDocument, ParseError, Section, Table, Total
+from dpgf_assets.parsing.workbook import parse_workbook
+
+__all__ = ["LineItem", "ParsedDocument", "ParseError", "Section", "Table", "Total", "parse_workbook"]

@@ -1,0 +1,249 @@
+"""What a file really is, and whether it is safe to open, decided from its bytes before any reader.
+
+The extension lies (``.xls`` renamed ``.xls.xlsx``, CSV exports named ``.xls``), and a reader fed a
+hostile file can hang or exhaust memory (a zip bomb, XML entity expansion, a single cell at
+``XFD1048576`` that makes the reader allocate the whole sheet). Every refusal here is a
+``ParseError`` with a reason a person understands.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dpgf_assets.parsing.model import ENCRYPTED, ParseError
+from dpgf_assets.parsing.zipparts import Part, inflate, read_directory
+
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_ZIP_MEMBERS = 5_000
+MAX_DECLARED_TOTAL = 1024 * 1024 * 1024
+MAX_MEMBER_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 200
+MAX_SHEET_XML = 100 * 1024 * 1024
+MAX_ROWS = 100_000
+MAX_COLUMNS = 1_000
+MAX_CELLS = 5_000_000
+XML_HEAD = 1024  # a DTD can only come before the root element, at the very start of a part
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_ENCRYPTED_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
+_FAR_CELL = re.compile(rb' r="(?:([A-Z]{3})[0-9]+|[A-Z]{1,2}[0-9]{6,})"[^>]*(?<!/)>')
+_ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
+_ROWS_REPEATED = re.compile(rb'number-rows-repeated="(\d+)"')
+_COLUMNS_REPEATED = re.compile(rb'number-columns-repeated="(\d+)"')
+
+
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError,
+            struct.error)
+
+
+@dataclass
+class Container:
+    """A file whose real format is known and whose parts passed the safety checks."""
+
+    format: str  # xlsx | xlsm | xlsb | xls | ods | csv
+    data: bytes
+    sheet_xml: dict[str, bytes] = field(default_factory=dict)  # xlsx worksheet part → its XML
+
+    def zip(self) -> zipfile.ZipFile:
+        return zipfile.ZipFile(io.BytesIO(self.data))
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + (ch - 64)
+    return number
+
+
+def _refuse(file: str, reason: str) -> ParseError:
+    return ParseError(file, reason)
+
+
+def open_container(path: Path, file: str) -> Container:
+    """Read ``path`` and say what it is, or raise ``ParseError`` saying why it cannot be read."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _refuse(file, f"file too large ({size / 1e6:.0f} MB): refused")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _refuse(file, f"cannot read the file: {exc.strerror or exc}") from None
+    if not data:
+        raise _refuse(file, "empty file (0 bytes)")
+    blank = b" \t\r\n\x00"
+    if data[:1] in blank and not data[:65536].strip(blank) and not data.strip(blank):
+        raise _refuse(file, "empty file (no content)")
+    head = data[:8]
+    if head == OLE2_MAGIC:
+        if any(stream in data for stream in _ENCRYPTED_STREAMS):
+            raise _refuse(file, ENCRYPTED)
+        return Container("xls", data)
+    if head[:4] in ZIP_MAGIC:
+        return _zip_container(data, file)
+    if head.startswith(b"%PDF"):
+        raise _refuse(file, "a PDF document, not a workbook")
+    return _text_container(data, file, Path(file).suffix.lower())
+
+
+def _zip_container(data: bytes, file: str) -> Container:
+    try:
+        parts = read_directory(data, MAX_ZIP_MEMBERS)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, struct.error):
+        raise _refuse(file, "truncated or damaged workbook: its zip directory is missing or unreadable") \
+            from None
+    _check_zip_sizes(parts, file)
+    by_name = {p.name: p for p in parts}
+    try:
+        if "xl/workbook.xml" in by_name:
+            kind = "xlsm" if "xl/vbaProject.bin" in by_name else "xlsx"
+        elif "xl/workbook.bin" in by_name:
+            kind = "xlsb"
+        elif "content.xml" in by_name and _is_ods(data, by_name):
+            kind = "ods"
+        elif "word/document.xml" in by_name:
+            raise _refuse(file, "a Word document, not a workbook")
+        elif "ppt/presentation.xml" in by_name:
+            raise _refuse(file, "a PowerPoint document, not a workbook")
+        else:
+            raise _refuse(file, "a zip archive without a workbook inside")
+        container = Container(kind, data)
+        _check_parts(parts, container, file)
+    except _DAMAGED as exc:
+        raise _refuse(file, f"damaged workbook: a part cannot be decompressed ({exc})") from None
+    return container
+
+
+def _is_ods(data: bytes, by_name: dict[str, Part]) -> bool:
+    if "mimetype" not in by_name:
+        return True
+    mimetype = inflate(data, by_name["mimetype"], 80)
+    return mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet")
+
+
+def _check_zip_sizes(parts: list[Part], file: str) -> None:
+    """Refuse zip bombs from the sizes the archive declares, before decompressing anything."""
+    if len(parts) > MAX_ZIP_MEMBERS:
+        raise _refuse(file, f"refused: the archive holds {len(parts)} parts (zip bomb?)")
+    total = sum(p.size for p in parts)
+    if total > MAX_DECLARED_TOTAL:
+        raise _refuse(file, f"refused: the archive declares {total / 1e9:.1f} GB uncompressed (zip bomb?)")
+    for p in parts:
+        ratio = p.size / max(p.compressed, 1)
+        if p.size > MAX_MEMBER_BYTES or (p.size > 10 * 1024 * 1024 and ratio > MAX_RATIO):
+            raise _refuse(file, f"refused: part {p.name} declares {p.size / 1e6:.0f} MB "
+                                f"uncompressed, {ratio:.0f}× its size (zip bomb?)")
+
+
+# The XML parts readers parse (theme, drawings, document properties are never read).
+READ_PARTS = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml",
+              "xl/styles.xml", "styles.xml", "meta.xml", "settings.xml")
+
+
+def _check_parts(parts: list[Part], container: Container, file: str) -> None:
+    """No DTD/entity in the XML parts read; no sheet so large or far-reaching that a reader would choke."""
+    for part in parts:
+        name = part.name
+        whole_sheet = (container.format in ("xlsx", "xlsm") and name.startswith("xl/worksheets/")
+                       and name.endswith(".xml") and name.count("/") == 2) or \
+                      (container.format == "ods" and name == "content.xml")
+        if not whole_sheet and name not in READ_PARTS:
+            continue
+        data = inflate(container.data, part, MAX_SHEET_XML if whole_sheet else XML_HEAD)
+        if whole_sheet and len(data) != part.size and len(data) <= MAX_SHEET_XML:
+            raise zipfile.BadZipFile(f"{name} inflates to {len(data)} bytes, not the {part.size} declared")
+        if _DTD.search(data, 0, XML_HEAD):
+            raise _refuse(file, f"refused: part {name} declares XML entities or a DTD "
+                                "(entity-expansion attack?)")
+        if not whole_sheet:
+            continue
+        if len(data) > MAX_SHEET_XML:
+            raise _refuse(file, f"sheet too large: part {name} exceeds {MAX_SHEET_XML // 1_000_000} MB "
+                                "of XML")
+        if container.format == "ods":
+            _check_ods_extent(data, file)
+        else:
+            _check_xlsx_extent(data, name, file)
+            container.sheet_xml[name] = data
+
+
+_SHAPES = bytes.maketrans(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"0" * 10 + b"A" * 26)
+
+
+def _check_xlsx_extent(xml: bytes, part: str, file: str) -> None:
+    """Refuse a sheet whose filled cells reach beyond the limits (the reader allocates the rectangle)."""
+    # digits as 0, capitals as A: two plain searches then find any suspect reference
+    shapes = xml.translate(_SHAPES)
+    data = max(xml.find(b"<sheetData"), 0)  # column widths before it may have long decimals
+    if shapes.find(b'000000"', data) >= 0 or shapes.find(b' r="AAA', data) >= 0:
+        _check_far_cells(xml, part, file)
+    if len(xml) > 11_000:  # smaller sheets cannot hold enough rows or cells to matter
+        _check_counts(xml, part, file)
+
+
+def _check_far_cells(xml: bytes, part: str, file: str) -> None:
+    for match in _FAR_CELL.finditer(xml):  # one pass: three-letter columns or six-digit rows only
+        if match.group(1) is None:
+            raise _refuse(file, f"sheet too large: {part} has cells beyond row {MAX_ROWS:,}")
+        if _column_number(match.group(1)) > MAX_COLUMNS:
+            raise _refuse(file, f"sheet too large: {part} has cells beyond column {MAX_COLUMNS}")
+
+
+def _check_counts(xml: bytes, part: str, file: str) -> None:
+    rows = xml.count(b"<row")
+    if rows > MAX_ROWS:
+        raise _refuse(file, f"sheet too large: {part} has more than {MAX_ROWS:,} rows")
+    cells = xml.count(b"<c ") + xml.count(b"<c>")
+    if cells > xml.count(b' r="') - rows and rows * min(cells, 16_384) > MAX_CELLS:
+        # cells without a reference are placed one after the other: bound the rectangle they may span
+        raise _refuse(file, f"sheet too large: {part} has {cells:,} cells without references")
+
+
+def _check_ods_extent(xml: bytes, file: str) -> None:
+    """Rows and cells repeated a million times are fine when empty, not when they carry a value.
+
+    A single linear pass over the table tags: no nesting assumption, no backtracking.
+    """
+    row_index = repeat = width = filled = 0
+    for match in _ODS_TAG.finditer(xml):
+        closing, name, attrs, self_closing = match.groups()
+        if name == b"table":
+            if not closing:
+                row_index = 0
+        elif name == b"table-row":
+            if not closing:
+                found = _ROWS_REPEATED.search(attrs)
+                repeat, width, filled = (int(found.group(1)) if found else 1), 0, 0
+            if closing or self_closing:
+                if filled:
+                    last_row = row_index + repeat
+                    if last_row > MAX_ROWS or filled > MAX_COLUMNS or last_row * filled > MAX_CELLS:
+                        raise _refuse(file, f"sheet too large: more than {MAX_ROWS:,} filled rows or "
+                                            f"{MAX_COLUMNS} filled columns")
+                row_index += repeat
+                repeat, width, filled = 0, 0, 0
+        elif not closing:
+            found = _COLUMNS_REPEATED.search(attrs)
+            width += int(found.group(1)) if found else 1
+            if b"value-type" in attrs:
+                filled = width
+
+
+def _text_container(data: bytes, file: str, suffix: str) -> Container:
+    head = data[:4096]
+    if b"\x00" in head:
+        raise _refuse(file, "unsupported format: not a spreadsheet this platform reads (binary content)")
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"<", b"{")):
+        raise _refuse(file, "unsupported format: an HTML/XML/JSON file, not a workbook")
+    lines = head.splitlines()[:5]
+    if suffix == ".csv" or any(b";" in line or b"\t" in line for line in lines):
+        return Container("csv", data)
+    raise _refuse(file, "not a workbook: plain text without columns")

@@ -1,0 +1,117 @@
+"""Which lot a workbook prices: from the sheet's title block, the sheet name, an info sheet, the file name.
+
+Lot codes are written ``Lot 4``, ``LOT N°04``, ``Lot4``, ``LOT 04 B``; they are kept as two digits
+(``04``, ``04B``) so that the same lot reads the same from every source. The name is what follows
+the number (``Lot 4 - CVC - Electricité`` → ``CVC - Electricité``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from dpgf_assets.parsing.values import clean_text, fold
+
+_LOT = re.compile(
+    r"\blot\s*(?:n\s*°|n°|no\.?|n\.|num(?:ero)?\.?|#)?\s*(\d{1,2})(?!\d)"  # the number
+    r"\s*([a-z](?![a-z\d]))?"  # a letter after it: lot 4B
+    r"\s*(?:[-:–—_.,/]+\s*)?(.*)$",  # the name
+    re.I | re.S,
+)
+_NOT_NAME = re.compile(r"\b(d\.?p\.?g\.?f|b\.?p\.?u|d\.?q\.?e|offre|dce|indice [a-z0-9]+|v\d+)\b\.?", re.I)
+_CODE_KEYS = ("numero du lot", "n° du lot", "n° lot", "lot n°", "lot", "numero de lot", "code lot")
+_NAME_KEYS = ("designation du lot", "intitule du lot", "libelle du lot", "nom du lot", "lot designation")
+MAX_TITLE_TEXT = 120
+# "(2)", "- Copie": the marks of a copied file, not part of a lot name
+_COPY_MARK = re.compile(r"\s*(\(\d{1,3}\)|- cop(ie|y)( \(\d+\))?)\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class Lot:
+    code: str | None
+    name: str | None
+
+
+NO_LOT = Lot(None, None)
+
+
+def _name(text: str) -> str | None:
+    text = _NOT_NAME.sub(" ", _COPY_MARK.sub("", text))
+    text = " ".join(text.split()).strip(" -–—:_.,;()")
+    return text or None
+
+
+def lot_in_text(text: str, following: str = "") -> Lot:
+    """The lot a line names (``Lot 4 - CVC`` → ``04``, ``CVC``); ``following`` is the next cell's text."""
+    if "lot" not in text.lower() or len(text) > MAX_TITLE_TEXT:
+        return NO_LOT
+    match = _LOT.search(text.replace("_", " "))
+    if not match:
+        return NO_LOT
+    code = match.group(1).zfill(2) + (match.group(2) or "").upper()
+    return Lot(code, _name(match.group(3)) or (_name(following) if following else None))
+
+
+def lot_in_rows(rows: Iterable[Sequence[object]]) -> Lot:
+    """The first lot named in title rows (each cell, with the next cell's text as a possible name)."""
+    for cells in rows:
+        if not any(c.__class__ is str and "lot" in c.lower() for c in cells):
+            continue
+        texts = [clean_text(c) for c in cells if isinstance(c, str) and c.strip()]
+        for i, text in enumerate(texts):
+            lot = lot_in_text(text, texts[i + 1] if i + 1 < len(texts) else "")
+            if lot.code:
+                return lot
+    return NO_LOT
+
+
+def lot_in_key_values(rows: Iterable[Sequence[object]]) -> Lot:
+    """An info sheet's ``Numéro du lot | 04`` and ``Désignation du lot | CVC`` pairs."""
+    code = name = None
+    for cells in rows:
+        values = [c for c in cells if c not in ("", None)]
+        if len(values) < 2 or not isinstance(values[0], str):
+            continue
+        key, value = fold(values[0]).rstrip(" :"), values[1]
+        if key in _CODE_KEYS and code is None:
+            text = clean_text(value)
+            found = lot_in_text(f"lot {text}") if text else NO_LOT
+            code = found.code
+        elif key in _NAME_KEYS and name is None and isinstance(value, str):
+            name = _name(clean_text(value))
+    return Lot(code, name) if code else NO_LOT
+
+
+_EXTENSIONS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv")
+
+
+def file_stem(path: str) -> str:
+    """The file name without its extensions (``DPGF lot 2.xls.xlsx`` → ``DPGF lot 2``)."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    while name.lower().endswith(_EXTENSIONS):
+        name = name[: name.rfind(".")]
+    return name
+
+
+def lot_in_file_name(path: str) -> Lot:
+    return lot_in_text(file_stem(path))
+
+
+def first_lot(candidates: Iterable[Lot]) -> Lot:
+    """The first candidate with a code, named by the first candidate of the same code that has a name."""
+    found = [c for c in candidates if c.code]
+    if not found:
+        return NO_LOT
+    code = found[0].code
+    return Lot(code, next((c.name for c in found if c.code == code and c.name), None))
+
+
+def document_lot(table_lots: list[Lot], info: Lot, file_lot: Lot) -> tuple[Lot, list[str]]:
+    """One lot for the workbook; several different lots in its tables give none, with a warning."""
+    codes = list(dict.fromkeys(t.code for t in table_lots if t.code))
+    if len(codes) > 1:
+        if file_lot.code:
+            return first_lot([file_lot, *table_lots]), []
+        return NO_LOT, [f"several lots in one workbook ({', '.join(codes)}): no single lot recorded"]
+    return first_lot([*table_lots, info, file_lot]), []

@@ -1,0 +1,200 @@
+"""Classify one table row (classify rows): article, chapter heading, total, description, spacer…
+
+A row is judged on its own cells only; what depends on neighbours (a description belongs to the
+article above, a coded lump sum followed by its sub-codes is a chapter) is decided by the hierarchy
+step. Kinds: ``blank``, ``header`` (printed again), ``footer`` (signature lines), ``total``,
+``recap_title``, ``heading``, ``article``, ``text`` (a line with words only).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from dpgf_assets.parsing.header import Header, repeats_header
+from dpgf_assets.parsing.values import (clean_text, fold, normalise_code, parse_number, split_inline_code,
+                                        value_hint)
+
+_LEADING_MARKS = re.compile(r"[^\w(]+")
+_OPTION_START = re.compile(r"[^\w(]*(options?|variantes?|pse|p\.s\.e|prestations? suppl)", re.I)
+_TVA = re.compile(r"(montant (de la )?)?t\.? ?v\.? ?a\b")
+_TTC = re.compile(r"(total|montant|net|prix)\b.*\bt\.?t\.?c\b")
+_PRORATA = re.compile(r"(compte |participation au compte )?prorata\b")
+_SUBTOTAL = re.compile(r"sous[ -]?tota(l|ux)\b|s/total|s\. ?total\b|report( de la page| page)?$|a reporter\b")
+_TOTAL = re.compile(r"(total|montant total|montant global)\b")
+_TOTAL_HT = re.compile(r"\bh\.? ?t\.?\b|hors tax|^total (general|base)\b|^montant (total|global)\b")
+_OPTION_WORDS = re.compile(r"\b(options?|variantes?|pse|p\.s\.e)\b")
+_RECAP = re.compile(r"(tableau )?recap(itulati(f|on))?\b")
+_FOOTER = re.compile(r"fait a|a .{1,40}, le\b|le soumissionnaire|l'entreprise\b|cachet|signature"
+                     r"|lu et approuve|date( et signature)?\s*:|nom et qualite|bon pour")
+_OPTION_TITLE = re.compile(r"(options?|variantes?|pse|p\.s\.e\.?|prestations? supplementaires?)\b")
+_DESCRIPTION = re.compile(r"marque|type|modele|ref\b|ref\.|reference|nota|nb\b|n\.b|y compris|compris"
+                          r"|localisation|dimensions?|finitions?|couleur|teinte|performances?|puissance|debit"
+                          r"|classement")
+_BULLETS = "-•*–—·>"
+
+
+def _key(label: str) -> str:
+    """The folded label without leading bullets (``▸ SOUS-TOTAL`` → ``sous-total``)."""
+    key = fold(label)
+    marks = _LEADING_MARKS.match(key)
+    return key[marks.end():] if marks else key
+
+
+def _total_kind(key: str) -> str | None:
+    if not key:
+        return None
+    if _TVA.match(key):
+        return "tva"
+    if _TTC.match(key):
+        return "ttc"
+    if _PRORATA.match(key):
+        return "prorata"
+    if _SUBTOTAL.match(key):
+        return "subtotal"
+    if _TOTAL.match(key):
+        if _OPTION_WORDS.search(key):
+            return "subtotal"  # an option's own total is not the base total
+        return "total_ht" if _TOTAL_HT.search(key) else "subtotal"
+    return None
+
+
+def total_kind(label: str) -> str | None:
+    """``subtotal | total_ht | tva | ttc | prorata`` for a total line's label, None for other labels."""
+    return _total_kind(_key(label))
+
+
+def option_kind(label: str) -> str | None:
+    """``option`` or ``variant`` for an OPTION / VARIANTE / PSE title, None otherwise."""
+    if not _OPTION_START.match(label):  # cheap test on the raw text first: most labels are no option
+        return None
+    key = _key(label)
+    if not _OPTION_TITLE.match(key):
+        return None
+    return "variant" if key.startswith("variante") else "option"
+
+
+def is_heading_text(label: str, key: str | None = None) -> bool:
+    """An uncoded line in capitals (``TRAVAUX PREPARATOIRES``) is a chapter title, not a description."""
+    if label[:1] in _BULLETS or _DESCRIPTION.match(key if key is not None else _key(label)):
+        return False
+    letters = [c for c in label if c.isalpha()]
+    return len(letters) >= 3 and sum(c.isupper() for c in letters) >= 0.85 * len(letters)
+
+
+@dataclass(slots=True)
+class Row:
+    """One table row with its cells read into domain values and its kind."""
+
+    number: int  # 1-based, as in Excel
+    kind: str
+    code: str | None = None
+    label: str = ""
+    unit_raw: str | None = None
+    quantity: float | None = None
+    unit_price: float | None = None
+    total: float | None = None
+    hint: str | None = None
+    total_kind: str | None = None
+    amount: float | None = None
+
+
+def _number(value: object) -> float | None:
+    if value.__class__ is float:
+        return value  # type: ignore[return-value]
+    if value == "" or value is None:
+        return None
+    return parse_number(value)
+
+
+def _last_number(cells: Sequence[object]) -> float | None:
+    for value in reversed(cells):
+        number = _number(value)
+        if number is not None:
+            return number
+    return None
+
+
+class RowReader:
+    """Reads the data rows of one table: the header's column positions are looked up once."""
+
+    def __init__(self, header: Header) -> None:
+        self.header = header
+        columns = header.columns
+        self.code = columns.get("code")
+        self.designation = columns.get("designation")
+        self.unit = columns.get("unit")
+        self.numeric = (columns.get("quantity"), columns.get("unit_price"), columns.get("total"))
+        self.inline_codes = "code" not in columns
+        self.no_numeric_columns = all(col is None for col in self.numeric)
+
+    def label_outside(self, cells: Sequence[object]) -> str:
+        """A label written outside the designation column (``TOTAL HT`` in column A or in a price column)."""
+        for col, value in enumerate(cells):
+            if col != self.unit and isinstance(value, str):
+                text = clean_text(value)
+                if text and parse_number(text) is None and normalise_code(text) is None \
+                        and value_hint(text) is None:
+                    return text
+        return ""
+
+    def read(self, cells: Sequence[object], number: int) -> Row:
+        """Read a data row and say what kind of line it is."""
+        width = len(cells)
+        col = self.code
+        code = normalise_code(cells[col]) if col is not None and col < width else None
+        col = self.designation
+        label = clean_text(cells[col]) if col is not None and col < width else ""
+        if not label:
+            label = self.label_outside(cells)
+        if self.inline_codes and label:
+            code, label = split_inline_code(label)
+        col = self.unit
+        unit_value = cells[col] if col is not None and col < width else ""
+        unit_raw = clean_text(unit_value) if unit_value.__class__ is str else ""
+        numeric_unit = unit_raw and (unit_raw[0].isdigit() or unit_raw[0] in "+-.(")
+        if numeric_unit and parse_number(unit_raw) is not None:
+            unit_raw = ""  # a number where the unit goes is no unit
+        values = [cells[c] if c is not None and c < width else "" for c in self.numeric]
+        q, pu, t = _number(values[0]), _number(values[1]), _number(values[2])
+        row = Row(number, "blank", code, label, unit_raw or None, q, pu, t)
+        words = False  # text where numbers go: maybe the header printed again
+        for value in reversed(values):
+            if value.__class__ is str and value:
+                hint = value_hint(value)
+                if hint:
+                    row.hint = row.hint or hint
+                elif parse_number(value) is None and value.strip():
+                    words = True
+        numbers = q is not None or pu is not None or t is not None
+        if not (code or label or unit_raw or numbers or row.hint):
+            return row
+        maybe_header = not numbers and (words or self.no_numeric_columns)
+        if unit_raw:
+            header = maybe_header and repeats_header(cells)
+            row.kind = "header" if header else "article"
+            return row
+        key = _key(label) if label else ""
+        kind = _total_kind(key)
+        if kind:
+            row.kind, row.total_kind = "total", kind
+            row.amount = t if t is not None else _last_number(cells)
+        elif not numbers and key and _RECAP.match(key):
+            row.kind = "recap_title"
+        elif maybe_header and repeats_header(cells):
+            row.kind = "header"
+        elif numbers or row.hint:
+            row.kind = "article"  # a lump sum without unit; a coded one followed by sub-codes is a chapter
+        elif key and _FOOTER.match(key):
+            row.kind = "footer"
+        elif code or option_kind(label) or is_heading_text(label, key):
+            row.kind = "heading"
+        else:
+            row.kind = "text"
+        return row
+
+
+def classify_row(cells: Sequence[object], header: Header, number: int) -> Row:
+    """Read one data row of the table ``header`` describes (see ``RowReader``)."""
+    return RowReader(header).read(cells, number)

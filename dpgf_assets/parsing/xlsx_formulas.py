@@ -1,0 +1,260 @@
+"""Formulas without a cached value in .xlsx/.xlsm sheets: read their text from the sheet XML, evaluate.
+
+calamine gives cached values only. A workbook written by a script (or saved without calculation)
+keeps ``<f>E12*F12</f>`` with no ``<v>``, so the total reads as empty. Only sheets whose XML shows
+such a cell are scanned here, and only those cells are evaluated and written back into the grid;
+references to other uncached cells, in this sheet or another, are followed.
+
+The scan is a linear search from one ``<f>`` tag to the next, not an XML parser: no tree, no DTD,
+no entity is ever expanded (the container already refused parts that declare any).
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from dpgf_assets.parsing.formula import (Area, Evaluator, ExcelError, FormulaError, Value, column_index,
+                                         parse_formula, shape_key)
+
+_UNCACHED = (re.compile(rb"</f>\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"),
+             re.compile(rb"<f\b[^>]*/>\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"))
+_CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
+MAX_DEPTH = 40
+MAX_REPORTED_FAILURES = 20
+EVALUATION_BUDGET = 2_000_000  # cell reads per workbook: beyond, formulas are left unevaluated
+
+GridLoader = Callable[[str], list[list[object]] | None]
+
+
+def has_uncached_formulas(sheet_xml: bytes) -> bool:
+    """True when some formula cell of the sheet XML has no cached value (cheap byte search)."""
+    return b"<f" in sheet_xml and any(pattern.search(sheet_xml) for pattern in _UNCACHED)
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\s([^>]*)>")
+_RELATION_TAG = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*)>")
+_ATTRIBUTE = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
+
+
+def _attributes(tag: bytes) -> dict[str, str]:
+    return {k.decode(): html.unescape(v.decode("utf-8", "replace")) for k, v in _ATTRIBUTE.findall(tag)}
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → worksheet part (``xl/worksheets/sheet3.xml``) from the workbook and its relations."""
+    try:
+        workbook = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return {}
+    targets = {}
+    for tag in _RELATION_TAG.findall(rels):
+        attrs = _attributes(tag)
+        targets[attrs.get("Id")] = attrs.get("Target", "")
+    parts: dict[str, str] = {}
+    for tag in _SHEET_TAG.findall(workbook):
+        attrs = _attributes(tag)
+        relation = next((v for k, v in attrs.items() if k.endswith(":id") or k == "id"), None)
+        target = targets.get(relation, "")
+        if target:
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            parts[attrs.get("name", "")] = path
+    return parts
+
+
+@dataclass
+class FormulaCell:
+    text: str
+    anchor: tuple[int, int]  # the cell the text was written for (a shared formula's master cell)
+    cached: bool
+
+    @property
+    def is_subtotal(self) -> bool:
+        return self.text.lstrip("=+ ").upper().startswith("SUBTOTAL(")
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f(?=[\s/>])([^>]*?)(/?)>")
+_VALUE_TAG = re.compile(rb"\s*<(?:\w+:)?v(?:\s[^>]*)?(/?)>([^<]*)")
+_REF_ATTR = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
+_SHARED = re.compile(rb'\bt="shared"')
+_SHARED_INDEX = re.compile(rb'\bsi="(\d+)"')
+
+
+def read_formulas(sheet_xml: bytes) -> dict[tuple[int, int], FormulaCell]:
+    """Every formula of a sheet by 0-based (row, column), shared formulas expanded.
+
+    A linear scan from one ``<f>`` to the next (a formula is always the first child of its cell):
+    no tree is built, no entity is expanded (parts declaring a DTD were refused before).
+    """
+    formulas: dict[tuple[int, int], FormulaCell] = {}
+    masters: dict[bytes, tuple[str, int, int]] = {}
+    for match in _FORMULA_TAG.finditer(sheet_xml):
+        start = match.start()
+        cell_tag = sheet_xml[sheet_xml.rfind(b"<", 0, start):start]
+        ref = _REF_ATTR.search(cell_tag)
+        if ref is None:
+            continue
+        row, col = int(ref.group(2)) - 1, column_index(ref.group(1).decode())
+        attrs, self_closing = match.group(1), match.group(2)
+        after = match.end()
+        text = ""
+        if not self_closing:
+            close = sheet_xml.find(b"</", after)
+            if close < 0:
+                break
+            text = html.unescape(sheet_xml[after:close].decode("utf-8", "replace"))
+            after = sheet_xml.find(b">", close) + 1
+        value = _VALUE_TAG.match(sheet_xml, after)
+        cached = bool(value and not value.group(1) and value.group(2).strip())
+        if _SHARED.search(attrs):
+            index = _SHARED_INDEX.search(attrs)
+            key = index.group(1) if index else b""
+            if text:
+                masters[key] = (text, row, col)
+                formulas[(row, col)] = FormulaCell(text, (row, col), cached)
+            elif key in masters:
+                master_text, master_row, master_col = masters[key]
+                formulas[(row, col)] = FormulaCell(master_text, (master_row, master_col), cached)
+        elif text:
+            formulas[(row, col)] = FormulaCell(text, (row, col), cached)
+    return formulas
+
+
+def _grid_value(value: object) -> Value:
+    if value == "" or value is None:
+        return None
+    if isinstance(value, (bool, float, str)):
+        return value
+    if isinstance(value, int):
+        return float(value)
+    return str(value)
+
+
+class WorkbookFormulas:
+    """Evaluates the uncached formulas of an xlsx workbook, sheet by sheet, on demand."""
+
+    def __init__(self, sheet_xml: dict[str, bytes], parts: dict[str, str], grids: GridLoader) -> None:
+        self.sheet_xml = sheet_xml
+        self.parts = parts
+        self.grids = grids
+        self.formulas: dict[str, dict[tuple[int, int], FormulaCell]] = {}
+        self.results: dict[tuple[str, int, int], Value] = {}
+        self.pending: set[tuple[str, int, int]] = set()
+        self.failures: list[str] = []
+        self.evaluator = Evaluator(self._cell, self._area)
+        self.current_sheet = ""
+        self.budget = EVALUATION_BUDGET
+        self.trees: dict[str, tuple] = {}
+        self.unevaluated = 0
+
+    def formulas_of(self, sheet: str) -> dict[tuple[int, int], FormulaCell]:
+        if sheet not in self.formulas:
+            xml = self.sheet_xml.get(self.parts.get(sheet, ""), b"")
+            self.formulas[sheet] = read_formulas(xml) if b"<f" in xml else {}
+        return self.formulas[sheet]
+
+    def _sheet_name(self, sheet: str | None) -> str:
+        if sheet is None:
+            return self.current_sheet
+        for name in self.parts:
+            if name.lower() == sheet.lower():
+                return name
+        return sheet
+
+    def _cell(self, sheet: str | None, row: int, col: int) -> Value:
+        self.budget -= 1
+        if self.budget < 0:
+            raise FormulaError("too many cells to evaluate")
+        name = self._sheet_name(sheet)
+        if row < 0 or col < 0 or name not in self.parts:
+            return ExcelError("#REF!")
+        formula = self.formulas_of(name).get((row, col))
+        if formula is not None and not formula.cached:
+            return self._evaluate(name, row, col, formula)
+        grid = self.grids(name)
+        if grid is None or row >= len(grid) or col >= len(grid[row]):
+            return None
+        return _grid_value(grid[row][col])
+
+    def _area(self, area: Area) -> Iterable[tuple[Value, bool]]:
+        name = self._sheet_name(area.sheet)
+        formulas = self.formulas_of(name) if name in self.parts else {}
+        last_row = area.row2
+        if last_row < 0:
+            grid = self.grids(name) or []
+            last_row = max([len(grid) - 1] + [r for (r, c) in formulas if area.col1 <= c <= area.col2])
+        if (last_row - area.row1 + 1) * (area.col2 - area.col1 + 1) > 200_000:
+            raise FormulaError("range too large")
+        for row in range(area.row1, last_row + 1):
+            for col in range(area.col1, area.col2 + 1):
+                formula = formulas.get((row, col))
+                yield self._cell(name, row, col), bool(formula and formula.is_subtotal)
+
+    def _evaluate(self, sheet: str, row: int, col: int, formula: FormulaCell) -> Value:
+        key = (sheet, row, col)
+        if key in self.results:
+            return self.results[key]
+        if key in self.pending or len(self.pending) > MAX_DEPTH:
+            raise FormulaError("circular or too deep references")
+        self.pending.add(key)
+        outer_sheet, self.current_sheet = self.current_sheet, sheet
+        outer_base, self.evaluator.base = self.evaluator.base, (row, col)
+        try:
+            value = self.evaluator.value(self._tree(formula))
+        finally:
+            self.current_sheet, self.evaluator.base = outer_sheet, outer_base
+            self.pending.discard(key)
+        self.results[key] = value
+        return value
+
+    def _tree(self, formula: FormulaCell) -> tuple:
+        """The parsed formula, shared by every cell the same formula was copied to."""
+        shape = shape_key(formula.text, formula.anchor)
+        tree = self.trees.get(shape)
+        if tree is None:
+            tree = self.trees[shape] = parse_formula(formula.text, formula.anchor)
+        return tree
+
+    def evaluate_sheet(self, sheet: str) -> dict[tuple[int, int], Value]:
+        """Values of the sheet's uncached formula cells; a formula that cannot be evaluated is left out."""
+        values: dict[tuple[int, int], Value] = {}
+        for (row, col), formula in self.formulas_of(sheet).items():
+            if formula.cached:
+                continue
+            try:
+                values[(row, col)] = self._evaluate(sheet, row, col, formula)
+            except (FormulaError, RecursionError, ValueError, OverflowError) as exc:
+                self.pending.clear()
+                self.unevaluated += 1
+                if len(self.failures) < MAX_REPORTED_FAILURES:
+                    self.failures.append(f"{sheet} cell {_address(row, col)}: formula {formula.text[:80]!r} "
+                                         f"not evaluated ({exc})")
+        return values
+
+
+def _address(row: int, col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row + 1}"
+
+
+def patch_grid(grid: list[list[object]], values: dict[tuple[int, int], Value]) -> None:
+    """Write evaluated values into the grid (growing it where calamine saw only empty cells)."""
+    width = max((len(r) for r in grid), default=0)
+    for (row, col), value in values.items():
+        if isinstance(value, ExcelError) or value is None:
+            value = ""
+        while len(grid) <= row:
+            grid.append([""] * width)
+        cells = grid[row]
+        if len(cells) <= col:
+            cells.extend([""] * (col + 1 - len(cells)))
+        cells[col] = value

@@ -1,0 +1,87 @@
+"""The parts of a zip archive read straight from its bytes: the directory, then one part at a time.
+
+Workbooks are zip archives of a dozen parts and the safety checks look at a few of them; reading the
+directory with ``struct`` and inflating parts with ``zlib`` costs a fraction of ``zipfile`` for this
+(zip64 archives, rare for workbooks, go through ``zipfile``).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+from typing import NamedTuple
+
+_END = struct.Struct("<4s4H2LH")
+_ENTRY = struct.Struct("<4s6H3L5H2L")
+_LOCAL = struct.Struct("<4s5H3L2H")
+MAX_COMMENT = 65_535
+
+
+class Part(NamedTuple):
+    name: str
+    method: int
+    crc: int
+    compressed: int
+    size: int
+    offset: int  # of the local header
+
+
+def _with_zipfile(data: bytes) -> list[Part]:
+    infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    return [Part(i.filename, i.compress_type, i.CRC, i.compress_size, i.file_size, i.header_offset)
+            for i in infos]
+
+
+def read_directory(data: bytes, max_parts: int) -> list[Part]:
+    """The parts the central directory lists; raises ``zipfile.BadZipFile`` when it is missing or damaged."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - MAX_COMMENT - _END.size))
+    if end < 0 or end + _END.size > len(data):
+        raise zipfile.BadZipFile("no end of central directory")
+    _, _, _, _, count, size, offset, _ = _END.unpack_from(data, end)
+    if count == 0xFFFF or offset == 0xFFFFFFFF or size == 0xFFFFFFFF:
+        return _with_zipfile(data)  # zip64
+    if count > max_parts:
+        return [Part("", 0, 0, 0, 0, 0)] * count  # let the caller refuse it by count
+    shift = end - size - offset  # bytes prepended to the archive (self-extracting stubs)
+    if shift < 0:
+        raise zipfile.BadZipFile("central directory out of the file")
+    parts = []
+    pos = offset + shift
+    for _ in range(count):
+        if pos + _ENTRY.size > len(data):
+            raise zipfile.BadZipFile("central directory cut short")
+        (signature, _, _, flags, method, _, _, crc, compressed, size_, name_len, extra_len, comment_len,
+         _, _, _, local) = _ENTRY.unpack_from(data, pos)
+        if signature != b"PK\x01\x02":
+            raise zipfile.BadZipFile("bad central directory entry")
+        if compressed == 0xFFFFFFFF or size_ == 0xFFFFFFFF or local == 0xFFFFFFFF:
+            return _with_zipfile(data)
+        raw = data[pos + _ENTRY.size:pos + _ENTRY.size + name_len]
+        name = raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+        parts.append(Part(name, method, crc, compressed, size_, local + shift))
+        pos += _ENTRY.size + name_len + extra_len + comment_len
+    return parts
+
+
+def inflate(data: bytes, part: Part, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes of a part; a part read whole is checked against its CRC."""
+    if part.offset + _LOCAL.size > len(data):
+        raise zipfile.BadZipFile(f"{part.name} lies beyond the end of the file")
+    header = _LOCAL.unpack_from(data, part.offset)
+    if header[0] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {part.name}")
+    start = part.offset + _LOCAL.size + header[9] + header[10]
+    raw = data[start:start + part.compressed]
+    if len(raw) < part.compressed:
+        raise zipfile.BadZipFile(f"{part.name} is cut short")
+    if part.method == zipfile.ZIP_STORED:
+        content = raw[:limit + 1]
+    elif part.method == zipfile.ZIP_DEFLATED:
+        content = zlib.decompressobj(-15).decompress(raw, limit + 1)
+    else:
+        raise NotImplementedError(f"compression method {part.method} of {part.name}")
+    if len(content) == part.size <= limit and zlib.crc32(content) != part.crc:
+        raise zipfile.BadZipFile(f"bad CRC-32 for {part.name}")
+    return content

@@ -1,0 +1,227 @@
+"""DPGF / BPU / DQE / OTHER, with a confidence in [0, 1] and the reasons for it.
+
+Evidence is weighed, strongest first: a document title (``DEVIS QUANTITATIF ESTIMATIF`` makes a DQE
+whatever the file is called), the file name, the folders, sheet names, the table header. Files
+whose name or title says CCTP, planning, invoice, contact list or catalogue are OTHER even when
+they hold a table with prices. Without a peek inside, only the path speaks, and a spreadsheet whose
+path says nothing about its type gets a low confidence: a deep scan decides.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DOC_TYPES = ("DPGF", "BPU", "DQE", "OTHER")
+SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
+
+
+@dataclass
+class WorkbookPeek:
+    """The text recognition looks at: sheet names and the first cells' strings, and what reading cost."""
+
+    sheet_names: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    bytes_read: int = 0
+
+
+@dataclass
+class Recognition:
+    doc_type: str
+    confidence: float
+    reasons: list[str]
+
+
+PRICING = ("DPGF", "BPU", "DQE")
+NAME_WEIGHT = 0.6
+FOLDER_WEIGHT = 0.3
+SHEET_WEIGHT = 0.4
+TOKEN_WEIGHT = 0.4
+HEADER_WEIGHT = 0.3
+UNTYPED_CEILING = 0.45
+MAX_TITLE_TEXT = 90
+
+# Abbreviations and full titles of each type (matched on lower-case text without accents).
+_TYPE_WORDS = {
+    "DPGF": re.compile(r"\bd\.? ?p\.? ?g\.? ?f\b|decomposition (du |des )?prix globale?"
+                       r"|decomposition globale et forfaitaire"),
+    "BPU": re.compile(r"\bb\.? ?p\.? ?u\b|bordereau (des |de )?prix"),
+    "DQE": re.compile(r"\bd\.? ?q\.? ?e\b|detail quantitatif|devis quantitatif"),
+}
+# What the first rows may say: (rule, words that must be there for the rule to be tried, pattern).
+_ANY_TYPE_WORD = re.compile("|".join(f"(?P<{t}>{p.pattern})" for t, p in _TYPE_WORDS.items()))
+_TYPE_HINT = re.compile(r"d\.? ?p|b\.? ?p|d\.? ?q|decomposition|bordereau|quantitatif")
+_TEXT_RULES = (
+    ("DQE_title", ("quantitatif",), re.compile(r"(?:devis|detail) quantitatif (?:et )?estimatif")),
+    ("DPGF_title", ("decomposition",),
+     re.compile(r"decomposition (?:du |des )?prix globale? (?:et )?forfaitaire"
+                r"|decomposition globale et forfaitaire")),
+    ("BPU_title", ("bordereau",), re.compile(r"bordereau (?:des |de )?prix unitaires?")),
+    ("OTHER_title", ("cahier", "c.c.t.p", "cctp", "planning", "calendrier", "facture", "avoir", "annuaire",
+                     "liste d", "coordonnees", "catalogue", "tarif"),
+     re.compile(r"^(?:cahier des clauses techniques|c\.? ?c\.? ?t\.? ?p\b"
+                r"|planning (?:previsionnel|general|des travaux|de chantier|tce)|planning$"
+                r"|calendrier (?:previsionnel|d.execution|des travaux)|facture\b|avoir n|annuaire"
+                r"|liste des (?:contacts|intervenants|entreprises)|coordonnees des|catalogue\b"
+                r"|tarifs? (?:public|general|fournisseur|\d{4})|liste de prix)", re.M)),
+    ("DPGF_token", ("dpgf",), re.compile(r"\bdpgf\b")),
+    ("BPU_token", ("bpu",), re.compile(r"\bbpu\b")),
+    ("DQE_token", ("dqe",), re.compile(r"\bdqe\b")),
+)
+TITLE_WEIGHTS = {"DQE": 1.5, "DPGF": 1.0, "BPU": 1.0, "OTHER": 1.2}
+_OTHER_NAME = re.compile(
+    r"\b(cctp|c\.c\.t\.p|ccap|cahier des clauses|planning|calendrier|gantt|factures?|avoir|contacts?|annuaire"
+    r"|liste des (entreprises|intervenants|contacts)|catalogues?|tarifs?|compte[ -]rendu|proces[ -]verbal"
+    r"|rapport"
+    r"|notice|acte d.engagement|reglement de (la )?consultation|memoire technique)\b"
+)
+_BLANKS = re.compile(r"[ \t\r\f\v\xa0]{2,}|[\t\r\f\v\xa0]")
+_HEADER_HINT = re.compile(r"designation|libelle|description|intitule")
+_PRICING_HINT = re.compile(r"\blot ?\d+|\boffres?\b|\bchiffrage\b|\bestimati|\bquantitatif|\bprix\b")
+_PRICING_FOLDERS = re.compile(r"^(dce|offres?|pieces ecrites|consultation|chiffrages?|analyse des offres|pro"
+                              r"|dce - pro)\b")
+
+
+def _fold(text: str) -> str:
+    """Lower case, accents and other non-ASCII marks dropped: enough for the words recognition looks for."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    plain = text
+    return _BLANKS.sub(" ", plain.lower())
+
+
+def _confidence(margin: float) -> float:
+    return round(1 - math.exp(-2.2 * max(margin, 0.0)), 3)
+
+
+class _Evidence:
+    def __init__(self) -> None:
+        self.typed = {t: 0.0 for t in PRICING}
+        self.other = 0.0
+        self.prior = 0.0
+        self.reasons: list[str] = []
+
+    def add(self, doc_type: str, weight: float, reason: str) -> None:
+        if doc_type == "OTHER":
+            self.other += weight
+        elif doc_type == "pricing":
+            self.prior += weight
+        else:
+            self.typed[doc_type] += weight
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+
+
+def _type_words(key: str) -> list[tuple[str, str]]:
+    """(doc type, words) each type's abbreviation or title found in a folded text."""
+    return [(m.lastgroup, m.group(0)) for m in _ANY_TYPE_WORD.finditer(key)] if _TYPE_HINT.search(key) else []
+
+
+def _path_evidence(path: str, ev: _Evidence) -> None:
+    *folders, file_name = path.replace("\\", "/").split("/")
+    stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
+    name = _fold(stem.replace("_", " "))
+    for doc_type, words in _type_words(name):
+        ev.add(doc_type, NAME_WEIGHT, f"name: '{words.upper()}' in file name")
+    match = _OTHER_NAME.search(name)
+    if match:
+        ev.add("OTHER", NAME_WEIGHT + 0.2, f"name: '{match.group(0)}' is not a pricing document")
+    match = _PRICING_HINT.search(name)
+    if match:
+        ev.add("pricing", 0.15, f"name: '{match.group(0)}' suggests pricing")
+    for folder in folders:
+        key = _fold(folder)
+        for doc_type, _ in _type_words(key):
+            ev.add(doc_type, FOLDER_WEIGHT, f"folder: '{folder}'")
+        if _PRICING_FOLDERS.match(key):
+            ev.add("pricing", 0.1, f"folder: '{folder}'")
+
+
+def _peek_evidence(peek: WorkbookPeek, ev: _Evidence) -> None:
+    for sheet in peek.sheet_names:
+        for doc_type, _ in _type_words(_fold(sheet)):
+            ev.add(doc_type, SHEET_WEIGHT, f"sheet: '{sheet}'")
+    texts = [t.replace("\n", " ") if "\n" in t else t for t in peek.texts if len(t) <= MAX_TITLE_TEXT * 2]
+    if not texts:
+        return
+    blob = _fold("\n".join(texts))  # one text per line, each rule searched once over all of them
+
+    def source(match: re.Match[str], width: int = 60) -> str:
+        return " ".join(texts[blob.count("\n", 0, match.start())].split())[:width]
+
+    for rule, words, pattern in _TEXT_RULES:
+        match = pattern.search(blob) if any(word in blob for word in words) else None
+        if match is None:
+            continue
+        doc_type, what = rule.split("_")
+        if what == "title":
+            tail = " is not a pricing document" if doc_type == "OTHER" else ""
+            ev.add(doc_type, TITLE_WEIGHTS[doc_type], f"title: '{source(match)}'{tail}")
+        else:
+            ev.add(doc_type, TOKEN_WEIGHT, f"text: '{doc_type}' in '{source(match, 40)}'")
+    _header_evidence(texts, blob, ev)
+
+
+def _header_evidence(texts: list[str], blob: str, ev: _Evidence) -> None:
+    """A price table header among the texts: a designation label and around it unit/quantity/price labels."""
+    from dpgf_assets.parsing.header import column_role  # the parser's own column vocabulary
+
+    for match in _HEADER_HINT.finditer(blob):
+        line = blob.count("\n", 0, match.start())
+        if len(texts[line]) > 40:
+            continue
+        roles = {column_role(t) for t in texts[max(0, line - 8):line + 9] if len(t) <= 40}
+        if "designation" in roles and len(roles & {"unit", "quantity", "unit_price", "total"}) >= 2:
+            ev.add("pricing", HEADER_WEIGHT, "header: designation, unit, quantity and price columns")
+            if "en lettres" in blob or ("unit_price" in roles and not roles & {"quantity", "total"}):
+                ev.add("BPU", 0.35, "header: unit prices without quantities")
+            return
+
+
+def recognise(path: str, peek: WorkbookPeek | None = None) -> Recognition:
+    """Recognise a file from its library path and, when given, what a peek inside it found."""
+    file_name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    suffix = file_name[file_name.rfind("."):].lower() if "." in file_name else ""
+    if suffix not in SPREADSHEET_EXTENSIONS:
+        return Recognition("OTHER", 0.99, [f"extension: '{suffix or '(none)'}' is not a spreadsheet"])
+    ev = _Evidence()
+    _path_evidence(path, ev)
+    if peek is not None:
+        _peek_evidence(peek, ev)
+    ranked = sorted(PRICING, key=lambda t: -ev.typed[t])
+    best, second = ranked[0], ranked[1]
+    pricing = ev.typed[best] + ev.prior
+    if ev.other > 0 and ev.other >= pricing:
+        return Recognition("OTHER", _confidence(ev.other - pricing + 0.2), ev.reasons)
+    if pricing == 0:
+        where = "name or content" if peek is not None else "name"
+        reasons = ev.reasons or [f"no sign of a pricing document in the {where}"]
+        return Recognition("OTHER", 0.7 if peek is not None else 0.5, reasons)
+    if ev.typed[best] == 0:
+        return Recognition("DPGF", min(_confidence(pricing), UNTYPED_CEILING),
+                           ev.reasons + ["type not named: DPGF assumed"])
+    margin = pricing - max(ev.other, ev.typed[second] * 0.5)
+    return Recognition(best, _confidence(margin), ev.reasons)
+
+
+def peek_file(path: Path) -> WorkbookPeek:
+    """Sheet names and the first rows' strings of each visible sheet of a local workbook.
+
+    Runs the parser's safety checks first, so a hostile file raises ``ParseError`` instead of
+    exhausting memory.
+    """
+    from dpgf_assets.parsing.container import open_container
+    from dpgf_assets.parsing.grid import WorkbookGrids
+
+    path = Path(path)
+    container = open_container(path, path.name)
+    grids = WorkbookGrids(container, path.name, csv_sheet=path.stem)
+    visible = [s.name for s in grids.sheets if s.visible]
+    texts: list[str] = []
+    for name in visible:
+        for cells in grids.head(name, 40):
+            texts.extend(c.strip() for c in cells if isinstance(c, str) and c.strip())
+    return WorkbookPeek(sheet_names=visible, texts=texts, bytes_read=len(container.data))

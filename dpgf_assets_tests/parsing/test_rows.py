@@ -1,0 +1,81 @@
+"""Classify rows, one list of cells at a time."""
+
+import pytest
+
+from dpgf_assets.parsing.header import find_header
+from dpgf_assets.parsing.rows import classify_row, is_heading_text, option_kind, total_kind
+
+HEADER = find_header([["N°", "Désignation", "Unité", "Qté", "PU HT", "Montant HT"]])
+
+
+def row(*cells, number=20):
+    return classify_row(list(cells), HEADER, number)
+
+
+@pytest.mark.parametrize("label, kind", [
+    ("Sous-total", "subtotal"), ("Sous Total VENTILATION", "subtotal"), ("▸ SOUS-TOTAL", "subtotal"),
+    ("S/TOTAL Chauffage", "subtotal"), ("Total VENTILATION", "subtotal"), ("TOTAL HT", "total_ht"),
+    ("TOTAL BASE HT - Lot 4 - CVC - Electricité", "total_ht"), ("TOTAL GENERAL HT", "total_ht"),
+    ("Montant total HT", "total_ht"), ("TVA 20 %", "tva"), ("T.V.A. (20%)", "tva"), ("TOTAL TTC", "ttc"),
+    ("Montant TTC", "ttc"), ("Prorata 1,5 %", "prorata"), ("Compte prorata 1,5 %", "prorata"),
+    ("TOTAL OPTION 1 HT", "subtotal"), ("Totalité des ouvrages", None), ("Saint-Gobain vitrage", None),
+    ("Installation de chantier", None),
+])
+def test_total_labels(label, kind):
+    assert total_kind(label) == kind
+
+
+def test_priced_article():
+    r = row("5.1.3.1", "Surface d'évacuation", "m²", 12.0, 35.5, 426.0)
+    assert (r.kind, r.code, r.label, r.unit_raw, r.quantity, r.unit_price, r.total) == \
+        ("article", "5.1.3.1", "Surface d'évacuation", "m²", 12.0, 35.5, 426.0)
+
+
+def test_tender_stage_article_has_a_unit_and_no_numbers():
+    r = row("", "Dépose des bouches d'extraction", "ens")
+    assert (r.kind, r.code, r.unit_raw, r.quantity, r.total) == ("article", None, "ens", None, None)
+
+
+def test_numbers_written_as_french_text():
+    r = row("2.1", "Enrobé", "m2", "1 234,5", "18,50 €", "22 838,25 €")
+    assert (r.quantity, r.unit_price, r.total) == (1234.5, 18.5, 22838.25)
+
+
+def test_pm_and_included_written_in_the_price_columns():
+    assert row("3.1", "Contrôle d'accès", "ens", "", "", "PM").hint == "pm"
+    assert row("3.2", "Raccordement", "ens", "", "", "Compris").hint == "included"
+
+
+def test_subtotal_and_total_rows_are_totals_with_their_amount():
+    r = row("", "Sous Total VENTILATION", "", "", "", 3820.0)
+    assert (r.kind, r.total_kind, r.amount) == ("total", "subtotal", 3820.0)
+    r = row("TOTAL HT", "", "", "", "", 6320.0)  # the label written in the code column
+    assert (r.kind, r.total_kind, r.label, r.amount) == ("total", "total_ht", "TOTAL HT", 6320.0)
+    r = row("", "", "", "", "TOTAL TTC", 7584.0)  # the label in the price column
+    assert (r.kind, r.total_kind, r.amount) == ("total", "ttc", 7584.0)
+
+
+def test_headings_text_and_others():
+    assert row(5.0, "DESCRIPTION DES TRAVAUX : CVC").kind == "heading"
+    assert row("5.2.3.2", "Dépose des équipements").code == "5.2.3.2"
+    assert row("", "TRAVAUX PREPARATOIRES").kind == "heading"  # uncoded, in capitals
+    assert row("", "OPTION 1 : Brise-soleil façade sud").kind == "heading"
+    assert row("", "Marque : ATLANTIC ou équivalent").kind == "text"
+    assert row("", "TYPE : ATLANTIC SERIE 200").kind == "text"  # capitals, but a description
+    assert row("", "Fourniture pose et raccordement de luminaires led").kind == "text"
+    assert row("", "RECAPITULATIF").kind == "recap_title"
+    assert row("", "Fait à Paris, le").kind == "footer"
+    assert row("", "N°", "Désignation", "Unité", "Qté", "PU HT", "Montant HT").kind == "header"
+    assert row("", "", "", "").kind == "blank"
+
+
+def test_a_lump_sum_without_unit_is_an_article():
+    r = row("4.2", "Installation de chantier", "", "", "", 2500.0)
+    assert (r.kind, r.total) == ("article", 2500.0)
+
+
+def test_option_titles_and_capitals():
+    assert option_kind("OPTION 1 : Peinture") == "option" and option_kind("PSE 2 - Portail") == "option"
+    assert option_kind("Variante n°1") == "variant" and option_kind("Optimisation des réseaux") is None
+    assert is_heading_text("TERRASSEMENTS GENERAUX") and not is_heading_text("Terrassements")
+    assert not is_heading_text("- FOURNITURE")
