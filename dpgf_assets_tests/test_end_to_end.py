@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dpgf_assets.corpus import generate_library
 from dpgf_assets.emulator import GraphEmulator
@@ -67,19 +67,41 @@ def test_a_backfill_killed_three_times_ends_like_an_uninterrupted_one(big_librar
         assert inventory.returncode == 0, inventory.stdout + inventory.stderr
         rng = random.Random(7)
         for attempt in range(3):
-            proc = subprocess.Popen(DPGF + ["backfill"], env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, text=True, start_new_session=True)
-            time.sleep(rng.uniform(3.0, 7.0))
+            done_before = batches_attempted(crash_dir)
+            proc = subprocess.Popen(DPGF + ["backfill"], env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+            # kill while it imports: once a batch more is through, at a random moment of the next ones
+            deadline = time.monotonic() + 120
+            while batches_attempted(crash_dir) == done_before and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 1.5))
             assert proc.poll() is None, f"attempt {attempt}: the backfill ended before it was killed"
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        assert 0 < batches_attempted(crash_dir) < len(expected), "the kills did not land during the import"
         final = subprocess.run(DPGF + ["backfill"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
                                timeout=600)
         assert final.returncode == 0, final.stdout + final.stderr
-        assert "interrupted run(s) marked failed" in final.stdout
         assert warehouse_dump(crash_dir) == reference
+        # a run killed mid-way is not left "started" for ever: the next command marked it failed
+        from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+        with DagsterInstance.from_config(str(crash_dir / "dagster")) as instance:
+            stuck = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING]))
+            assert stuck == []
         leftovers = [p for p in (crash_dir / "batches").rglob("*") if p.is_file()]
         assert leftovers == []
+
+
+def batches_attempted(data_dir: Path) -> int:
+    """Batch attempts recorded in the warehouse (a row per batch an import finished or gave up on)."""
+    from dpgf_assets.warehouse.schema import batch_runs
+
+    engine = open_warehouse(f"sqlite:///{data_dir / 'warehouse.sqlite'}")
+    with engine.connect() as conn:
+        count = conn.execute(select(func.count()).select_from(batch_runs)).scalar_one()
+    engine.dispose()
+    return count
 
 
 def test_a_new_file_is_imported_by_the_sensor_without_anyone_acting(tmp_path):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
@@ -42,23 +40,6 @@ def _ensure_project(conn: Connection, key: str, name: str) -> int:
     stmt = upsert_statement(conn, projects).values(key=key, name=name)
     stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"name": stmt.excluded.name})
     return conn.execute(stmt.returning(projects.c.id)).scalar_one()
-
-
-def _section_resolver(parsed: ParsedDocument) -> Callable[[str, str | None, int], int | None]:
-    """Position of the section with a code that stands closest above a row (codes may repeat)."""
-    by_code: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    for position, s in enumerate(parsed.sections):
-        if s.code:
-            by_code.setdefault((s.sheet, s.code), []).append((s.row, position))
-
-    def resolve(sheet: str, code: str | None, row: int) -> int | None:
-        candidates = by_code.get((sheet, code)) if code else None
-        if not candidates:
-            return None
-        index = bisect_left(candidates, (row, -1)) - 1
-        return candidates[max(index, 0)][1]
-
-    return resolve
 
 
 def _delete_document(conn: Connection, source: str, file_id: str) -> None:
@@ -102,12 +83,13 @@ def replace_document(engine: Engine, version: FileVersion, parsed: ParsedDocumen
             )
             .returning(documents.c.id)
         ).scalar_one()
-        section_at = _section_resolver(parsed)
+        # parents and sections by the row they stand on: uncoded chapters link as well as coded ones
+        position_of = {(sec.sheet, sec.row): position for position, sec in enumerate(parsed.sections)}
         insert_rows(conn, sections, [
             {
                 "document_id": doc_id, "position": position, "sheet": s.sheet, "row": s.row,
                 "code": s.code, "title": s.title, "level": s.level,
-                "parent_position": section_at(s.sheet, s.parent_code, s.row),
+                "parent_position": position_of.get((s.sheet, s.parent_row)),
                 "description": s.description,
             }
             for position, s in enumerate(parsed.sections)
@@ -117,7 +99,7 @@ def replace_document(engine: Engine, version: FileVersion, parsed: ParsedDocumen
                 "document_id": doc_id, "position": position, "sheet": i.sheet, "row": i.row,
                 "code": i.code, "designation": i.designation, "unit": i.unit, "unit_raw": i.unit_raw,
                 "quantity": i.quantity, "unit_price": i.unit_price, "total": i.total, "kind": i.kind,
-                "section_position": section_at(i.sheet, i.section_code, i.row),
+                "section_position": position_of.get((i.sheet, i.section_row)),
                 "flags": json.dumps(i.flags),
             }
             for position, i in enumerate(parsed.items)

@@ -10,9 +10,10 @@ def parsed(n_items: int, price: float = 10.0) -> ParsedDocument:
     doc = ParsedDocument(file="P/DCE/DPGF lot 2.xlsx", doc_type="DPGF", confidence=0.9, reasons=["name"],
                          lot_code="02", lot_name="Gros œuvre", tables=[Table("LOT 02", 9)])
     doc.sections = [Section("LOT 02", 10, "1", "TERRASSEMENTS", 1, None),
-                    Section("LOT 02", 11, "1.1", "Fouilles", 2, "1")]
+                    Section("LOT 02", 11, "1.1", "Fouilles", 2, "1", parent_row=10)]
     doc.items = [LineItem("LOT 02", 12 + i, f"1.1.{i + 1}", f"Fouille {i}\tpleine masse\nen rigole \\ bis", "m3",
-                          "M3", 2.0 + i, price, (2.0 + i) * price, "article", "1.1") for i in range(n_items)]
+                          "M3", 2.0 + i, price, (2.0 + i) * price, "article", "1.1", section_row=11)
+                 for i in range(n_items)]
     doc.totals = [Total("LOT 02", 12 + n_items, "TOTAL HT", "total_ht", 1.0)]
     return doc
 
@@ -59,13 +60,16 @@ def test_a_failure_midway_leaves_the_previous_version_intact(engine):
         assert conn.execute(select(documents.c.etag)).scalar_one() == "etag-1"
 
 
-def test_duplicated_codes_attach_to_the_nearest_section_above(engine):
+def test_duplicated_codes_and_uncoded_chapters_link_by_row(engine):
     doc = parsed(0)
-    doc.sections.append(Section("LOT 02", 20, "1.1", "Fouilles (suite)", 2, "1"))
-    doc.items = [LineItem("LOT 02", 21, None, "Remblai", "m3", "m3", 1.0, 2.0, 2.0, "article", "1.1")]
+    doc.sections.append(Section("LOT 02", 20, "1.1", "Fouilles (suite)", 2, "1", parent_row=10))
+    doc.sections.append(Section("LOT 02", 22, None, "OPTIONS", 1, None))
+    doc.items = [LineItem("LOT 02", 21, None, "Remblai", "m3", "m3", 1.0, 2.0, 2.0, "article", "1.1", section_row=20),
+                 LineItem("LOT 02", 23, None, "Clôture", "ml", "ml", 1.0, 2.0, 2.0, "option", None, section_row=22)]
     replace_document(engine, VERSION, doc)
     with engine.connect() as conn:
-        assert conn.execute(select(line_items.c.section_position)).scalar_one() == 2
+        positions = conn.execute(select(line_items.c.section_position).order_by(line_items.c.position)).scalars()
+        assert list(positions) == [2, 3]
 
 
 def test_project_comes_from_the_leading_folders():
