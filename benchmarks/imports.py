@@ -6,14 +6,16 @@ Builds its inputs: a generated library whose xlsx/xlsm pricing workbooks (every 
 makes) are copied under numbered folders until there are N files (1,000; --quick: 150), served by the
 Graph emulator on 127.0.0.1. Then, each path in a fresh process so that memory figures are its own:
 
-- ours: inventory (delta listing, range-read recognition) then every planned batch through
+- ours: inventory (delta listing, range-read recognition), then every planned batch through
   ``import_batch`` (downloads ahead in a small pool, calamine parser, one transaction per file, COPY),
-  exactly what ``imported_batches`` runs, into a fresh PostgreSQL database;
+  exactly what ``sharepoint_inventory`` and ``imported_batches`` run, each in a process of its own
+  as Dagster runs them, into a fresh PostgreSQL database; ``peak_rss_mb`` is the import's;
 - baseline: what the former scripts did: download each file in turn, ``pandas.read_excel`` (openpyxl),
   then one INSERT and one COMMIT per row, into another fresh database.
 
-The full run also imports 5,000 files with our path, to compare its peak memory with 1,000 files'
-(it must not grow with the number of files). Prints readable lines, then one JSON line.
+The full run also imports 5,000 files with our path, to compare the import's peak memory with
+1,000 files' (it must not grow with the number of files; the inventory's, which holds the listing,
+is reported beside it). Prints readable lines, then one JSON line.
 """
 
 from __future__ import annotations
@@ -59,34 +61,48 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def ours(env: dict, url: str, work: str) -> dict:
-    """Our path, in a fresh process: inventory, then every batch as imported_batches does it."""
+def _platform(env: dict, url: str, work: str):  # noqa: ANN202 - settings, engine, source
     os.environ.update(env)
-    from dpgf_assets.importing import import_batch
-    from dpgf_assets.inventory import take_inventory
     from dpgf_assets.settings import load_settings
     from dpgf_assets.sources.sharepoint import SharePointConfig, SharePointSource
-    from dpgf_assets.warehouse import files as store
     from dpgf_assets.warehouse.db import open_warehouse
 
     settings = load_settings(environ={**env, "DPGF_DATA_DIR": work})
-    engine = open_warehouse(url)
     source = SharePointSource(SharePointConfig.from_env(env, timeout_seconds=30, retry_count=5))
+    return settings, open_warehouse(url), source
+
+
+def ours_inventory(env: dict, url: str, work: str) -> dict:
+    """The inventory run (sharepoint_inventory), in a process of its own as Dagster runs it."""
+    from dpgf_assets.inventory import take_inventory
+
+    settings, engine, source = _platform(env, url, work)
     started = time.perf_counter()
-    inventory = take_inventory(engine, source, settings.scanning, settings.download)
-    listed = time.perf_counter()
+    report = take_inventory(engine, source, settings.scanning, settings.download)
+    seconds = time.perf_counter() - started
+    source.close()
+    return {"seconds": seconds, "queued": report.files_queued, "batches": len(report.planned),
+            "requests": source.requests_made, "peak_rss_mb": peak_rss_mb()}
+
+
+def ours_imports(env: dict, url: str, work: str) -> dict:
+    """Every planned batch through import_batch (what imported_batches runs), in one process."""
+    from dpgf_assets.importing import import_batch
+    from dpgf_assets.warehouse import files as store
+
+    settings, engine, source = _platform(env, url, work)
     with engine.connect() as conn:
         keys = store.batch_keys(conn)
+    started = time.perf_counter()
     imported = items = 0
     for key in keys:
         report = import_batch(engine, source, key, settings.download, settings.batches_dir, 2)
         imported += report.imported
         items += report.line_items
-    done = time.perf_counter()
+    seconds = time.perf_counter() - started
     source.close()
-    return {"files": imported, "items": items, "batches": len(keys), "seconds": done - started,
-            "inventory_seconds": listed - started, "import_seconds": done - listed,
-            "requests": source.requests_made, "peak_rss_mb": peak_rss_mb(), "queued": inventory.files_queued}
+    return {"files": imported, "items": items, "seconds": seconds, "requests": source.requests_made,
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def baseline(env: dict, url: str, work: str) -> dict:
@@ -132,7 +148,12 @@ def measure(files: int, admin_url: str, with_baseline: bool) -> tuple[dict, dict
         expected_items = build_library(Path(tmp), graph, files)
         env = {**graph.env(), "DPGF_DOWNLOAD_BATCH_SIZE": "25"}
         with scratch_database(admin_url, prefix="dpgf_bench") as url:
-            mine = in_fresh_process(ours, env, url, str(Path(tmp, "ours")))
+            inventory = in_fresh_process(ours_inventory, env, url, str(Path(tmp, "ours")))
+            imports = in_fresh_process(ours_imports, env, url, str(Path(tmp, "ours")))
+        mine = {**imports, "seconds": inventory["seconds"] + imports["seconds"],
+                "inventory_seconds": inventory["seconds"], "import_seconds": imports["seconds"],
+                "requests": inventory["requests"] + imports["requests"],
+                "inventory_peak_rss_mb": inventory["peak_rss_mb"]}
         base = None
         if with_baseline:
             with scratch_database(admin_url, prefix="dpgf_bench") as url:
@@ -155,13 +176,15 @@ def main(argv: list[str] | None = None) -> int:
     log(f"ours:     {mine['files']} files, {mine['items']} line items in {mine['seconds']:.1f}s "
         f"(inventory {mine['inventory_seconds']:.1f}s, imports {mine['import_seconds']:.1f}s) = "
         f"{files_per_s:.1f} files/s, {mine['items'] / mine['seconds']:.0f} line items/s, "
-        f"peak {mine['peak_rss_mb']:.0f} MB, {mine['requests']} HTTP requests")
+        f"peak {mine['peak_rss_mb']:.0f} MB (inventory {mine['inventory_peak_rss_mb']:.0f} MB), "
+        f"{mine['requests']} HTTP requests")
     base_fps = base["files"] / base["seconds"]
     log(f"baseline: {base['files']} files, {base['rows']} rows in {base['seconds']:.1f}s = {base_fps:.2f} files/s, "
         f"peak {base['peak_rss_mb']:.0f} MB")
     figures = {
         "files": mine["files"], "files_per_s": round(files_per_s, 2),
         "items_per_s": round(mine["items"] / mine["seconds"], 1), "line_items": mine["items"],
+        "inventory_peak_rss_mb": round(mine["inventory_peak_rss_mb"], 1),
         "expected_line_items": expected_items, "peak_rss_mb": round(mine["peak_rss_mb"], 1),
         "seconds": round(mine["seconds"], 2), "inventory_seconds": round(mine["inventory_seconds"], 2),
         "baseline_files_per_s": round(base_fps, 2), "baseline_seconds": round(base["seconds"], 2),
@@ -173,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         figures["peak_rss_mb_5000"] = round(big["peak_rss_mb"], 1)
         figures["files_per_s_5000"] = round(big["files"] / big["seconds"], 2)
         figures["memory_growth_5000_vs_1000"] = round(big["peak_rss_mb"] / mine["peak_rss_mb"] - 1, 4)
-        log(f"5,000 files: peak {big['peak_rss_mb']:.0f} MB "
+        figures["inventory_peak_rss_mb_5000"] = round(big["inventory_peak_rss_mb"], 1)
+        log(f"5,000 files: import peak {big['peak_rss_mb']:.0f} MB, inventory {big['inventory_peak_rss_mb']:.0f} MB "
             f"({figures['memory_growth_5000_vs_1000']:+.1%} against 1,000), {figures['files_per_s_5000']} files/s")
     if mine["items"] != expected_items:
         log(f"WARNING: {mine['items']} line items imported, {expected_items} expected")

@@ -23,6 +23,7 @@ from dpgf_assets.warehouse import files as store
 
 log = logging.getLogger(__name__)
 ZIP_WORKBOOKS = (".xlsx", ".xlsm")
+UPSERT_CHUNK = 1000
 
 
 @dataclass
@@ -129,17 +130,19 @@ def take_inventory(
                     renames.append((f.file_id, f.path))
         report.renamed = len(renames)
         recognitions = recognise_files(source, to_recognise, scanning.deep_scan)
-        rows = []
-        for f in to_recognise:
-            rec, nbytes = recognitions[f.file_id]
+        for rec, nbytes in recognitions.values():
             report.recognised[rec.doc_type] += 1
             report.recognition_bytes += nbytes
-            rows.append({
+
+        def rows(chunk: list[SourceFile]) -> list[dict]:
+            return [{
                 "source": source.key, "file_id": f.file_id, "path": f.path, "name": f.name,
-                "size": f.size, "modified": f.modified, "etag": f.etag, "doc_type": rec.doc_type,
-                "confidence": rec.confidence, "reasons": rec.reasons, "status": "new",
+                "size": f.size, "modified": f.modified, "etag": f.etag,
+                "doc_type": recognitions[f.file_id][0].doc_type,
+                "confidence": recognitions[f.file_id][0].confidence,
+                "reasons": recognitions[f.file_id][0].reasons, "status": "new",
                 "batch_key": None, "first_seen": stamp, "last_seen": stamp,
-            })
+            } for f in chunk]
         if listing.complete:
             live = {f.file_id for f in listing.files}
             gone = [fid for fid, k in known.items() if fid not in live and k.status != "deleted"]
@@ -149,7 +152,8 @@ def take_inventory(
         with engine.begin() as conn:
             if listing.complete:
                 store.touch_live(conn, source.key, stamp)
-            store.upsert_files(conn, rows)
+            for start in range(0, len(to_recognise), UPSERT_CHUNK):  # memory stays flat on big libraries
+                store.upsert_files(conn, rows(to_recognise[start:start + UPSERT_CHUNK]))
             store.rename_files(conn, source.key, renames, stamp)
             store.mark_deleted(conn, source.key, gone, stamp)
             store.save_cursor(conn, source.key, listing.cursor, stamp)

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, update
 
 from dpgf_assets.parsing.model import ParsedDocument
 from dpgf_assets.warehouse.bulk import insert_rows, upsert_statement
@@ -43,10 +43,7 @@ def _ensure_project(conn: Connection, key: str, name: str) -> int:
 
 
 def _delete_document(conn: Connection, source: str, file_id: str) -> None:
-    """The file's previous version, children first (no round trip to look its id up)."""
-    old = select(documents.c.id).where(documents.c.source == source, documents.c.file_id == file_id)
-    conn.execute(delete(line_items).where(line_items.c.document_id.in_(old.scalar_subquery())))
-    conn.execute(delete(sections).where(sections.c.document_id.in_(old.scalar_subquery())))
+    """The file's previous version; its sections and line items go with it (ON DELETE CASCADE)."""
     conn.execute(delete(documents).where(documents.c.source == source, documents.c.file_id == file_id))
 
 

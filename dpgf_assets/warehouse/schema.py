@@ -137,7 +137,7 @@ documents = Table(
 sections = Table(
     "sections",
     metadata,
-    Column("document_id", Integer, ForeignKey("documents.id"), primary_key=True),
+    Column("document_id", Integer, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("sheet", Text, nullable=False),
     Column("row", Integer, nullable=False),
@@ -151,7 +151,7 @@ sections = Table(
 line_items = Table(
     "line_items",
     metadata,
-    Column("document_id", Integer, ForeignKey("documents.id"), primary_key=True),
+    Column("document_id", Integer, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("sheet", Text, nullable=False),
     Column("row", Integer, nullable=False),

@@ -107,7 +107,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "sections",
-        sa.Column("document_id", sa.Integer, sa.ForeignKey("documents.id"), primary_key=True),
+        sa.Column("document_id", sa.Integer, sa.ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("position", sa.Integer, primary_key=True),
         sa.Column("sheet", sa.Text, nullable=False),
         sa.Column("row", sa.Integer, nullable=False),
@@ -119,7 +119,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "line_items",
-        sa.Column("document_id", sa.Integer, sa.ForeignKey("documents.id"), primary_key=True),
+        sa.Column("document_id", sa.Integer, sa.ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("position", sa.Integer, primary_key=True),
         sa.Column("sheet", sa.Text, nullable=False),
         sa.Column("row", sa.Integer, nullable=False),
