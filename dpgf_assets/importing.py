@@ -161,49 +161,49 @@ def import_batch(
             in_flight.append((position, entry, local, pool.submit(fetch, entry, local)))
 
     done = 0
-    with ThreadPoolExecutor(max_workers=DOWNLOAD_WORKERS, thread_name_prefix="download") as pool:
+    pool = _download_pool()
+    fill(pool)
+    while in_flight:
+        position, entry, local, future = in_flight.popleft()
+        stage = "download"
+        try:
+            nbytes, seconds = future.result()
+            report.bytes_downloaded += nbytes
+            report.stage_seconds["download"] += seconds
+            stage = "parse"
+            t = time.perf_counter()
+            parsed = parse_workbook(local, source_path=entry.path)
+            report.stage_seconds["parse"] += time.perf_counter() - t
+            stage = "load"
+            t = time.perf_counter()
+            key, name = project_of(entry.path, project_depth)
+            replace_document(engine, FileVersion(source.key, entry.file_id, entry.current_etag, entry.path,
+                                                 key, name, batch_key), parsed)
+            report.stage_seconds["load"] += time.perf_counter() - t
+            report.imported += 1
+            report.line_items += len(parsed.items)
+            log.info("[%s %d/%d] %s: %d line items", batch_key, done + 1, len(todo), entry.path,
+                     len(parsed.items))
+            del parsed
+        except Exception as exc:  # noqa: BLE001 - sorted into transient or permanent just below
+            transient, message = _classify(exc, stage)
+            err = FileError(entry.file_id, entry.current_etag, entry.path, stage, type(exc).__name__,
+                            message, transient)
+            (report.transient if transient else report.errors).append(err)
+            report.failed += 0 if transient else 1
+            _record_error(engine, source.key, batch_key, err)
+            log.warning("[%s %d/%d] %s: %s failed: %s", batch_key, done + 1, len(todo), entry.path,
+                        stage, message)
+        finally:
+            t = time.perf_counter()
+            if download.auto_cleanup:
+                local.unlink(missing_ok=True)
+                guard.removed(entry.size)
+            else:
+                kept.append((local, entry.size))
+            report.stage_seconds["cleanup"] += time.perf_counter() - t
+        done += 1
         fill(pool)
-        while in_flight:
-            position, entry, local, future = in_flight.popleft()
-            stage = "download"
-            try:
-                nbytes, seconds = future.result()
-                report.bytes_downloaded += nbytes
-                report.stage_seconds["download"] += seconds
-                stage = "parse"
-                t = time.perf_counter()
-                parsed = parse_workbook(local, source_path=entry.path)
-                report.stage_seconds["parse"] += time.perf_counter() - t
-                stage = "load"
-                t = time.perf_counter()
-                key, name = project_of(entry.path, project_depth)
-                replace_document(engine, FileVersion(source.key, entry.file_id, entry.current_etag, entry.path,
-                                                     key, name, batch_key), parsed)
-                report.stage_seconds["load"] += time.perf_counter() - t
-                report.imported += 1
-                report.line_items += len(parsed.items)
-                log.info("[%s %d/%d] %s: %d line items", batch_key, done + 1, len(todo), entry.path,
-                         len(parsed.items))
-                del parsed
-            except Exception as exc:  # noqa: BLE001 - sorted into transient or permanent just below
-                transient, message = _classify(exc, stage)
-                err = FileError(entry.file_id, entry.current_etag, entry.path, stage, type(exc).__name__,
-                                message, transient)
-                (report.transient if transient else report.errors).append(err)
-                report.failed += 0 if transient else 1
-                _record_error(engine, source.key, batch_key, err)
-                log.warning("[%s %d/%d] %s: %s failed: %s", batch_key, done + 1, len(todo), entry.path,
-                            stage, message)
-            finally:
-                t = time.perf_counter()
-                if download.auto_cleanup:
-                    local.unlink(missing_ok=True)
-                    guard.removed(entry.size)
-                else:
-                    kept.append((local, entry.size))
-                report.stage_seconds["cleanup"] += time.perf_counter() - t
-            done += 1
-            fill(pool)
     if download.auto_cleanup:
         shutil.rmtree(batch_dir, ignore_errors=True)
     report.seconds = time.perf_counter() - started
@@ -218,6 +218,18 @@ def import_batch(
             f"{report.imported} imported, run the batch again to finish"
         )
     return report
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _download_pool() -> ThreadPoolExecutor:
+    """One download pool per process, reused by every batch: threads made anew for each batch would
+    each bring a fresh malloc arena, and memory would grow with the number of batches."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=DOWNLOAD_WORKERS, thread_name_prefix="download")
+    return _pool
 
 
 def _record_run(engine: Engine, report: BatchReport, run_id: str | None) -> None:
