@@ -24,6 +24,7 @@ from dpgf_assets.warehouse import files as store
 log = logging.getLogger(__name__)
 ZIP_WORKBOOKS = (".xlsx", ".xlsm")
 UPSERT_CHUNK = 1000
+RECOGNITION_CHUNK = 500
 
 
 @dataclass
@@ -85,9 +86,13 @@ def recognise_files(
 
     if not deep_scan:
         return dict(map(one, files))
-    source.prepare(f for f in files if Path(f.name).suffix.lower() in SPREADSHEET_EXTENSIONS)
+    results: dict[str, tuple[Recognition, int]] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return dict(pool.map(one, files))
+        for start in range(0, len(files), RECOGNITION_CHUNK):  # links fetched just before their reads
+            chunk = files[start:start + RECOGNITION_CHUNK]
+            source.prepare(f for f in chunk if Path(f.name).suffix.lower() in SPREADSHEET_EXTENSIONS)
+            results.update(pool.map(one, chunk))
+    return results
 
 
 def take_inventory(

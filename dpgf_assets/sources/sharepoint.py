@@ -93,6 +93,9 @@ def _timeouts(config: SharePointConfig) -> tuple[float, float]:
     return min(10.0, config.timeout_seconds), config.timeout_seconds
 
 
+MAX_REMEMBERED_URLS = 2_000
+
+
 class SharePointSource:
     """``FileSource`` over one SharePoint library (optionally one folder of it)."""
 
@@ -120,6 +123,14 @@ class SharePointSource:
                f"folder={self.config.folder!r})"
 
     # ---- counters, for benchmarks and reports --------------------------------------------------------
+    def _remember(self, file_id: str, url: str) -> None:
+        """Keep a download URL for the next reads of the file; the oldest go first past a bound, so a
+        long import does not hold one URL per file it ever read."""
+        self._urls.pop(file_id, None)
+        self._urls[file_id] = (url, time.monotonic())
+        while len(self._urls) > MAX_REMEMBERED_URLS:
+            del self._urls[next(iter(self._urls))]
+
     @property
     def requests_made(self) -> int:
         return self.traffic.requests
@@ -255,7 +266,7 @@ class SharePointSource:
                 url = body.get("@microsoft.graph.downloadUrl") if isinstance(body, dict) else None
                 if url and str(sub.get("id", "")).isdigit() and int(sub["id"]) < len(chunk):
                     # a throttled or failed sub-request is simply resolved later, file by file
-                    self._urls[chunk[int(sub["id"])].file_id] = (url, time.monotonic())
+                    self._remember(chunk[int(sub["id"])].file_id, url)
                     fetched += 1
         return fetched
 
@@ -285,7 +296,7 @@ class SharePointSource:
                 return exc.response  # a range past the end: the callers answer "no bytes"
             raise
         if response.history:  # followed the 302: remember where the bytes live
-            self._urls[file.file_id] = (response.url, time.monotonic())
+            self._remember(file.file_id, response.url)
         return response
 
     def download(self, file: SourceFile, dest: Path) -> int:
