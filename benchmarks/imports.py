@@ -56,6 +56,11 @@ def build_library(folder: Path, graph, files: int) -> int:  # noqa: ANN001 - Gra
 
 
 def peak_rss_mb() -> float:
+    """This process's own peak (VmHWM). Not getrusage's ru_maxrss: Linux carries that across the
+    fork + exec that starts a worker, so it would include the parent's memory (the emulator's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
