@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import Engine
 
 PG_VARIABLE = "DPGF_TEST_POSTGRES_URL"
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
 def postgres_admin_url() -> str:

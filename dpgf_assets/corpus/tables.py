@@ -333,7 +333,6 @@ class TableWriter:
             self.total_line(label, label, "subtotal", f"=SUM({tot}{first}:{tot}{last})", value)
 
     def recap(self) -> None:
-        s = self.style
         self.sheet.skip()
         title = self.rng.choice(["RECAPITULATIF", "RÉCAPITULATIF DES PRIX", "RECAPITULATION"])
         self.sheet.add_row({self.col["designation"]: title})

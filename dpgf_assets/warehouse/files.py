@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from dpgf_assets.batching import Candidate, PlannedBatch
 from dpgf_assets.warehouse.bulk import upsert_statement
@@ -133,10 +133,6 @@ def batch_keys(conn: Connection, source: str | None = None) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
-def batch_source(conn: Connection, batch_key: str) -> str | None:
-    return conn.execute(select(batches.c.source).where(batches.c.batch_key == batch_key)).scalar()
-
-
 def batch_manifest(conn: Connection, batch_key: str) -> list[ManifestEntry]:
     rows = conn.execute(
         select(batch_files.c.file_id, batch_files.c.etag.label("planned_etag"), source_files.c.etag,
@@ -157,13 +153,6 @@ def set_status(conn: Connection, source: str, file_id: str, status: str) -> None
         .where(source_files.c.source == source, source_files.c.file_id == file_id)
         .values(status=status)
     )
-
-
-def status_counts(conn: Connection, source: str | None = None) -> dict[str, int]:
-    query = select(source_files.c.status, func.count()).group_by(source_files.c.status)
-    if source:
-        query = query.where(source_files.c.source == source)
-    return {status: n for status, n in conn.execute(query)}
 
 
 def read_cursor(conn: Connection, source: str) -> str | None:
