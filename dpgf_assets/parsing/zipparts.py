@@ -81,7 +81,7 @@ def inflate(data: bytes, part: Part, limit: int) -> bytes:
     elif part.method == zipfile.ZIP_DEFLATED:
         content = zlib.decompressobj(-15).decompress(raw, limit + 1)
     else:
-        raise NotImplementedError(f"compression method {part.method} of {part.name}")
+        raise zipfile.BadZipFile(f"unsupported compression method {part.method} of {part.name}")
     if len(content) == part.size <= limit and zlib.crc32(content) != part.crc:
         raise zipfile.BadZipFile(f"bad CRC-32 for {part.name}")
     return content
