@@ -36,6 +36,11 @@ ensure_env() {
   local target="."
   [ "$extras" = base ] || target=".[$extras]"
   .venv/bin/python -m uv pip install --quiet --python .venv/bin/python -e "$target"
+  # Byte-compile the dependencies once (uv does not; with PYTHONDONTWRITEBYTECODE set nothing would):
+  # each process (tests, Dagster runs, code servers) then starts in ~1 s instead of ~3.5 s.
+  env -u PYTHONDONTWRITEBYTECODE .venv/bin/python -m compileall -q -j 0 \
+    "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" >/dev/null ||
+    echo "(some dependency files could not be byte-compiled; they will be compiled when imported)" >&2
   echo "$want" > "$stamp"
 }
 

@@ -100,14 +100,17 @@ def ours_imports(env: dict, url: str, work: str) -> dict:
         keys = store.batch_keys(conn)
     started = time.perf_counter()
     imported = items = 0
+    stages: dict[str, float] = {}
     for key in keys:
         report = import_batch(engine, source, key, settings.download, settings.batches_dir, 2)
         imported += report.imported
         items += report.line_items
+        for stage, seconds in report.stage_seconds.items():
+            stages[stage] = stages.get(stage, 0.0) + seconds
     seconds = time.perf_counter() - started
     source.close()
     return {"files": imported, "items": items, "seconds": seconds, "requests": source.requests_made,
-            "peak_rss_mb": peak_rss_mb()}
+            "peak_rss_mb": peak_rss_mb(), "stage_seconds": stages}
 
 
 def baseline(env: dict, url: str, work: str) -> dict:

@@ -160,12 +160,31 @@ def import_batch(
             guard.added(entry.size)
             in_flight.append((position, entry, local, pool.submit(fetch, entry, local)))
 
-    done = 0
+
+    def fail(entry: store.ManifestEntry, stage: str, exc: Exception) -> None:
+        transient, message = _classify(exc, stage)
+        err = FileError(entry.file_id, entry.current_etag, entry.path, stage, type(exc).__name__,
+                        message, transient)
+        (report.transient if transient else report.errors).append(err)
+        report.failed += 0 if transient else 1
+        _record_error(engine, source.key, batch_key, err)
+        log.warning("[%s] %s: %s failed: %s", batch_key, entry.path, stage, message)
+
+    def written(entry: store.ManifestEntry, items: int, seconds: float) -> None:
+        report.stage_seconds["load"] += seconds
+        report.imported += 1
+        report.line_items += items
+        log.info("[%s %d/%d] %s: %d line items", batch_key, report.imported + report.failed,
+                 len(todo), entry.path, items)
+
+    # writes overlap the next file's parsing, except on SQLite (one writer) and when memory is short
+    writer = _Writer(engine, overlap=engine.dialect.name != "sqlite", written=written, failed=fail)
     pool = _download_pool()
     fill(pool)
     while in_flight:
         position, entry, local, future = in_flight.popleft()
         stage = "download"
+        parsed = None
         try:
             nbytes, seconds = future.result()
             report.bytes_downloaded += nbytes
@@ -174,36 +193,23 @@ def import_batch(
             t = time.perf_counter()
             parsed = parse_workbook(local, source_path=entry.path)
             report.stage_seconds["parse"] += time.perf_counter() - t
-            stage = "load"
-            t = time.perf_counter()
-            key, name = project_of(entry.path, project_depth)
-            replace_document(engine, FileVersion(source.key, entry.file_id, entry.current_etag, entry.path,
-                                                 key, name, batch_key), parsed)
-            report.stage_seconds["load"] += time.perf_counter() - t
-            report.imported += 1
-            report.line_items += len(parsed.items)
-            log.info("[%s %d/%d] %s: %d line items", batch_key, done + 1, len(todo), entry.path,
-                     len(parsed.items))
-            del parsed
-        except Exception as exc:  # noqa: BLE001 - sorted into transient or permanent just below
-            transient, message = _classify(exc, stage)
-            err = FileError(entry.file_id, entry.current_etag, entry.path, stage, type(exc).__name__,
-                            message, transient)
-            (report.transient if transient else report.errors).append(err)
-            report.failed += 0 if transient else 1
-            _record_error(engine, source.key, batch_key, err)
-            log.warning("[%s %d/%d] %s: %s failed: %s", batch_key, done + 1, len(todo), entry.path,
-                        stage, message)
+        except Exception as exc:  # noqa: BLE001 - sorted into transient or permanent by fail()
+            fail(entry, stage, exc)
         finally:
             t = time.perf_counter()
             if download.auto_cleanup:
-                local.unlink(missing_ok=True)
+                local.unlink(missing_ok=True)  # parsed: the local copy has served
                 guard.removed(entry.size)
             else:
                 kept.append((local, entry.size))
             report.stage_seconds["cleanup"] += time.perf_counter() - t
-        done += 1
+        if parsed is not None:
+            key, name = project_of(entry.path, project_depth)
+            writer.write(entry, FileVersion(source.key, entry.file_id, entry.current_etag, entry.path, key,
+                                            name, batch_key), parsed, alone=guard.throttled)
+            del parsed
         fill(pool)
+    writer.settle()
     if download.auto_cleanup:
         shutil.rmtree(batch_dir, ignore_errors=True)
     report.seconds = time.perf_counter() - started
@@ -220,7 +226,52 @@ def import_batch(
     return report
 
 
+class _Writer:
+    """Writes parsed documents one at a time in a thread of its own, so that writing file n (mostly
+    waiting on the database) overlaps parsing file n + 1. At most one write is pending: memory holds
+    two parsed documents at most. ``settle`` reports a write's outcome in the caller's thread."""
+
+    def __init__(self, engine: Engine, *, overlap: bool, written, failed) -> None:  # noqa: ANN001
+        self.engine, self.overlap = engine, overlap
+        self.written, self.failed = written, failed
+        self.pending: tuple[store.ManifestEntry, Future] | None = None
+
+    def _write(self, version: FileVersion, parsed) -> tuple[int, float]:  # noqa: ANN001
+        t = time.perf_counter()
+        replace_document(self.engine, version, parsed)
+        return len(parsed.items), time.perf_counter() - t
+
+    def write(self, entry: store.ManifestEntry, version: FileVersion, parsed, *, alone: bool) -> None:  # noqa: ANN001
+        self.settle()
+        if self.overlap and not alone:
+            self.pending = (entry, _writer_pool().submit(self._write, version, parsed))
+            return
+        try:
+            self.written(entry, *self._write(version, parsed))
+        except Exception as exc:  # noqa: BLE001 - sorted into transient or permanent by failed()
+            self.failed(entry, "load", exc)
+
+    def settle(self) -> None:
+        if self.pending is None:
+            return
+        entry, future = self.pending
+        self.pending = None
+        try:
+            self.written(entry, *future.result())
+        except Exception as exc:  # noqa: BLE001 - sorted into transient or permanent by failed()
+            self.failed(entry, "load", exc)
+
+
 _pool: ThreadPoolExecutor | None = None
+_writer: ThreadPoolExecutor | None = None
+
+
+def _writer_pool() -> ThreadPoolExecutor:
+    """One writer thread per process, reused by every batch (see ``_download_pool``)."""
+    global _writer
+    if _writer is None:
+        _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+    return _writer
 
 
 def _download_pool() -> ThreadPoolExecutor:

@@ -15,7 +15,8 @@ from typing import Callable
 from sqlalchemy import Engine
 
 from dpgf_assets.batching import PlannedBatch, plan_batches, select_candidates
-from dpgf_assets.recognition import SPREADSHEET_EXTENSIONS, Recognition, WorkbookPeek, peek_file, recognise
+from dpgf_assets.recognition import (SPREADSHEET_EXTENSIONS, Recognition, WorkbookPeek, peek_bytes, peek_file,
+                                     recognise)
 from dpgf_assets.settings import ScanningSettings, DownloadSettings
 from dpgf_assets.sources.base import FileSource, SourceFile
 from dpgf_assets.sources.zippeek import peek_zip
@@ -23,6 +24,7 @@ from dpgf_assets.warehouse import files as store
 
 log = logging.getLogger(__name__)
 ZIP_WORKBOOKS = (".xlsx", ".xlsm")
+WHOLE_FILE_BELOW = 128 * 1024  # smaller workbooks are read whole at once: a round trip costs more than the bytes
 UPSERT_CHUNK = 1000
 RECOGNITION_CHUNK = 500
 
@@ -51,10 +53,13 @@ class InventoryReport:
 
 
 def peek_source_file(source: FileSource, file: SourceFile) -> WorkbookPeek | None:
-    """Read what recognition needs: zip members by range for xlsx/xlsm, else a temporary download."""
+    """Read what recognition needs: a small workbook whole, in one request, else the zip members it
+    needs by range (xlsx/xlsm), else a temporary download."""
     suffix = Path(file.name).suffix.lower()
     if suffix not in SPREADSHEET_EXTENSIONS:
         return None
+    if 0 < file.size <= WHOLE_FILE_BELOW:
+        return peek_bytes(source.read_range(file, 0, file.size), file.path)
     if suffix in ZIP_WORKBOOKS:
         peek = peek_zip(lambda start, length: source.read_range(file, start, length), file.size,
                         concurrent_reads=4)

@@ -214,14 +214,25 @@ def peek_file(path: Path) -> WorkbookPeek:
     exhausting memory.
     """
     from dpgf_assets.parsing.container import open_container
-    from dpgf_assets.parsing.grid import WorkbookGrids
 
     path = Path(path)
-    container = open_container(path, path.name)
-    grids = WorkbookGrids(container, path.name, csv_sheet=path.stem)
+    return _peek_container(open_container(path, path.name), path.name)
+
+
+def peek_bytes(data: bytes, name: str) -> WorkbookPeek:
+    """The same peek over a whole workbook held in memory (a small file read at once)."""
+    from dpgf_assets.parsing.container import read_container
+
+    return _peek_container(read_container(data, name), name)
+
+
+def _peek_container(container, name: str) -> WorkbookPeek:  # noqa: ANN001 - parsing.container.Container
+    from dpgf_assets.parsing.grid import WorkbookGrids
+
+    grids = WorkbookGrids(container, name, csv_sheet=Path(name).stem)
     visible = [s.name for s in grids.sheets if s.visible]
     texts: list[str] = []
-    for name in visible:
-        for cells in grids.head(name, 40):
+    for sheet in visible:
+        for cells in grids.head(sheet, 40):
             texts.extend(c.strip() for c in cells if isinstance(c, str) and c.strip())
     return WorkbookPeek(sheet_names=visible, texts=texts, bytes_read=len(container.data))

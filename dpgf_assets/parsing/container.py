@@ -76,6 +76,13 @@ def open_container(path: Path, file: str) -> Container:
         data = path.read_bytes()
     except OSError as exc:
         raise _refuse(file, f"cannot read the file: {exc.strerror or exc}") from None
+    return read_container(data, file)
+
+
+def read_container(data: bytes, file: str) -> Container:
+    """Say what the bytes ``data`` of ``file`` are, or raise ``ParseError`` saying why they cannot be read."""
+    if len(data) > MAX_FILE_BYTES:
+        raise _refuse(file, f"file too large ({len(data) / 1e6:.0f} MB): refused")
     if not data:
         raise _refuse(file, "empty file (0 bytes)")
     blank = b" \t\r\n\x00"

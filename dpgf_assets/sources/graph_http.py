@@ -9,7 +9,9 @@ carries a URL: download URLs hold a short-lived credential.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import random
 import threading
 import time
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Callable, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from office365.runtime.client_request_exception import ClientRequestException
@@ -65,9 +68,34 @@ class GraphAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+class _Session(requests.Session):
+    """A session that reads the environment (proxies, no_proxy, CA bundle) once per origin.
+
+    requests re-reads os.environ (and looks for ~/.netrc) on every request, which cost a quarter of
+    a small range read; Graph authenticates with bearer tokens, so .netrc never applies."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trust_env = False
+        self._environment = functools.lru_cache(maxsize=64)(self._origin_environment)
+
+    @staticmethod
+    def _origin_environment(origin: str) -> tuple[dict[str, str], str | None]:
+        return (requests.utils.get_environ_proxies(origin),
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE"))
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: ANN001, ANN201
+        parts = urlsplit(url)
+        env_proxies, env_verify = self._environment(f"{parts.scheme}://{parts.netloc}")
+        proxies = {**env_proxies, **(proxies or {})}
+        if verify is True or verify is None:
+            verify = env_verify or verify
+        return super().merge_environment_settings(url, proxies, stream, verify, cert)
+
+
 def make_session(traffic: Traffic, graph_url: str | None) -> requests.Session:
     """One session for Graph calls and download URLs; safe to share between threads for GETs."""
-    session = requests.Session()
+    session = _Session()
     adapter = GraphAdapter(traffic, graph_url)
     session.mount("https://", adapter)
     session.mount("http://", adapter)

@@ -337,6 +337,8 @@ TEXT = re.compile(r"<(?:\w+:)?t\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?t>)", re.S)
 PHONETIC = re.compile(r"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
 SI = re.compile(r"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
 EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+CELL_TYPE = re.compile(r"""(?:^|\s)t\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+TEXT_KINDS = ("s", "inlineStr", "str")
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -399,7 +401,11 @@ def _first_rows(reader: _Reader, member: Member, max_rows: int) -> list[list[tup
     for m in _scan(reader, member, ROW):
         cells = []
         for c in CELL.finditer(m.group(1) or ""):
-            kind = _attrs(c.group(1)).get("t", "n")
+            typed = CELL_TYPE.search(c.group(1))  # only the type matters, not the other attributes
+            kind = (typed.group(1) if typed.group(1) is not None else typed.group(2)) if typed else "n"
+            if kind not in TEXT_KINDS:
+                cells.append((kind, ""))  # numbers, booleans, errors: recognition reads words
+                continue
             inner = c.group(2) or ""
             if kind == "inlineStr":
                 value = "".join(_unescape(t.group(1) or "") for t in TEXT.finditer(PHONETIC.sub("", inner)))

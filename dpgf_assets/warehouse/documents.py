@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, Engine, delete, insert, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, update
 
 from dpgf_assets.parsing.model import ParsedDocument
 from dpgf_assets.warehouse.bulk import insert_rows, upsert_statement
@@ -35,6 +36,25 @@ def project_of(path: str, depth: int) -> tuple[str, str]:
     return "/".join(chosen), chosen[-1]
 
 
+class _ProjectIds:
+    """Project ids already committed, per warehouse: a project is written once, then only read.
+
+    Filled after a commit only, so a rolled-back project is never remembered; projects are never
+    deleted, so a remembered id stays valid."""
+
+    def __init__(self) -> None:
+        self._ids: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], int]] = weakref.WeakKeyDictionary()
+
+    def get(self, engine: Engine, key: str, name: str) -> int | None:
+        return self._ids.get(engine, {}).get((key, name))
+
+    def remember(self, engine: Engine, key: str, name: str, project_id: int) -> None:
+        self._ids.setdefault(engine, {})[(key, name)] = project_id
+
+
+_PROJECT_IDS = _ProjectIds()
+
+
 def _ensure_project(conn: Connection, key: str, name: str) -> int:
     """The project's id, created on first sight, in one round trip (safe from concurrent writers)."""
     stmt = upsert_statement(conn, projects).values(key=key, name=name)
@@ -42,68 +62,58 @@ def _ensure_project(conn: Connection, key: str, name: str) -> int:
     return conn.execute(stmt.returning(projects.c.id)).scalar_one()
 
 
-def _delete_document(conn: Connection, source: str, file_id: str) -> None:
-    """The file's previous version; its sections and line items go with it (ON DELETE CASCADE)."""
-    conn.execute(delete(documents).where(documents.c.source == source, documents.c.file_id == file_id))
+# Built once: executed with parameters, each is compiled once per dialect, not once per file.
+_DELETE_DOCUMENT = delete(documents).where(documents.c.source == bindparam("d_source"),
+                                           documents.c.file_id == bindparam("d_file_id"))
+_INSERT_DOCUMENT = insert(documents).returning(documents.c.id)
+_MARK_IMPORTED = (update(source_files)
+                  .where(source_files.c.source == bindparam("f_source"),
+                         source_files.c.file_id == bindparam("f_file_id"))
+                  .values(status="imported", imported_etag=bindparam("f_etag")))
+SECTION_COLUMNS = ("document_id", "position", "sheet", "row", "code", "title", "level", "parent_position",
+                   "description")
+ITEM_COLUMNS = ("document_id", "position", "sheet", "row", "code", "designation", "unit", "unit_raw",
+                "quantity", "unit_price", "total", "kind", "section_position", "flags")
 
 
 def replace_document(engine: Engine, version: FileVersion, parsed: ParsedDocument) -> int:
     """Write ``parsed`` as the current version of its file in one transaction; return its id.
 
-    The previous version's document, sections and line items go in the same transaction, and the
-    file is marked imported with this eTag: a crash at any point leaves either the old or the new.
+    The previous version's document, sections and line items go in the same transaction (ON DELETE
+    CASCADE), and the file is marked imported with this eTag: a crash at any point leaves either
+    the old or the new.
     """
+    project_id = _PROJECT_IDS.get(engine, version.project_key, version.project_name)
+    created = project_id is None
     with engine.begin() as conn:
-        project_id = _ensure_project(conn, version.project_key, version.project_name)
-        _delete_document(conn, version.source, version.file_id)
-        doc_id = conn.execute(
-            insert(documents)
-            .values(
-                source=version.source,
-                file_id=version.file_id,
-                etag=version.etag,
-                path=version.path,
-                project_id=project_id,
-                doc_type=parsed.doc_type,
-                confidence=parsed.confidence,
-                lot_code=parsed.lot_code,
-                lot_name=parsed.lot_name,
-                sheets=sorted({t.sheet for t in parsed.tables}),
-                declared_totals=[
-                    {"sheet": t.sheet, "row": t.row, "label": t.label, "kind": t.kind, "amount": t.amount}
-                    for t in parsed.totals
-                ],
-                warnings=list(parsed.warnings),
-                item_count=len(parsed.items),
-                batch_key=version.batch_key,
-                imported_at=datetime.now(timezone.utc),
-            )
-            .returning(documents.c.id)
-        ).scalar_one()
+        if project_id is None:
+            project_id = _ensure_project(conn, version.project_key, version.project_name)
+        conn.execute(_DELETE_DOCUMENT, {"d_source": version.source, "d_file_id": version.file_id})
+        doc_id = conn.execute(_INSERT_DOCUMENT, {
+            "source": version.source, "file_id": version.file_id, "etag": version.etag, "path": version.path,
+            "project_id": project_id, "doc_type": parsed.doc_type, "confidence": parsed.confidence,
+            "lot_code": parsed.lot_code, "lot_name": parsed.lot_name,
+            "sheets": sorted({t.sheet for t in parsed.tables}),
+            "declared_totals": [{"sheet": t.sheet, "row": t.row, "label": t.label, "kind": t.kind,
+                                 "amount": t.amount} for t in parsed.totals],
+            "warnings": list(parsed.warnings), "item_count": len(parsed.items),
+            "batch_key": version.batch_key, "imported_at": datetime.now(timezone.utc),
+        }).scalar_one()
         # parents and sections by the row they stand on: uncoded chapters link as well as coded ones
         position_of = {(sec.sheet, sec.row): position for position, sec in enumerate(parsed.sections)}
-        insert_rows(conn, sections, [
-            {
-                "document_id": doc_id, "position": position, "sheet": s.sheet, "row": s.row,
-                "code": s.code, "title": s.title, "level": s.level,
-                "parent_position": position_of.get((s.sheet, s.parent_row)),
-                "description": s.description,
-            }
+        insert_rows(conn, sections, SECTION_COLUMNS, [
+            (doc_id, position, s.sheet, s.row, s.code, s.title, s.level,
+             position_of.get((s.sheet, s.parent_row)), s.description)
             for position, s in enumerate(parsed.sections)
         ])
-        insert_rows(conn, line_items, [
-            {
-                "document_id": doc_id, "position": position, "sheet": i.sheet, "row": i.row,
-                "code": i.code, "designation": i.designation, "unit": i.unit, "unit_raw": i.unit_raw,
-                "quantity": i.quantity, "unit_price": i.unit_price, "total": i.total, "kind": i.kind,
-                "section_position": position_of.get((i.sheet, i.section_row)),
-                "flags": json.dumps(i.flags),
-            }
+        insert_rows(conn, line_items, ITEM_COLUMNS, [
+            (doc_id, position, i.sheet, i.row, i.code, i.designation, i.unit, i.unit_raw, i.quantity,
+             i.unit_price, i.total, i.kind, position_of.get((i.sheet, i.section_row)),
+             json.dumps(i.flags) if i.flags else "[]")
             for position, i in enumerate(parsed.items)
         ])
-        conn.execute(
-            update(source_files)
-            .where(source_files.c.source == version.source, source_files.c.file_id == version.file_id)
-            .values(status="imported", imported_etag=version.etag)
-        )
-        return doc_id
+        conn.execute(_MARK_IMPORTED, {"f_source": version.source, "f_file_id": version.file_id,
+                                      "f_etag": version.etag})
+    if created:
+        _PROJECT_IDS.remember(engine, version.project_key, version.project_name, project_id)
+    return doc_id
