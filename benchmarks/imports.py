@@ -90,27 +90,47 @@ def ours_inventory(env: dict, url: str, work: str) -> dict:
             "requests": source.requests_made, "peak_rss_mb": peak_rss_mb()}
 
 
-def ours_imports(env: dict, url: str, work: str) -> dict:
-    """Every planned batch through import_batch (what imported_batches runs), in one process."""
+def ours_imports(env: dict, url: str, work: str, part: int, parts: int) -> dict:
+    """Import runs' work (what imported_batches runs) in one of ``parts`` processes running at once,
+    as ``dpgf backfill`` and Dagster's run queue run them: runs of ``imports.max_partitions_per_run``
+    batches, dealt in turn."""
     from dpgf_assets.importing import import_batch
     from dpgf_assets.warehouse import files as store
 
     settings, engine, source = _platform(env, url, work)
     with engine.connect() as conn:
         keys = store.batch_keys(conn)
-    started = time.perf_counter()
+    per_run = settings["imports.max_partitions_per_run"]
+    runs = [keys[i:i + per_run] for i in range(0, len(keys), per_run)]
+    mine = [key for run in runs[part::parts] for key in run]
+    started, cpu = time.time(), time.process_time()
     imported = items = 0
     stages: dict[str, float] = {}
-    for key in keys:
+    for key in mine:
         report = import_batch(engine, source, key, settings.download, settings.batches_dir, 2)
         imported += report.imported
         items += report.line_items
         for stage, seconds in report.stage_seconds.items():
             stages[stage] = stages.get(stage, 0.0) + seconds
-    seconds = time.perf_counter() - started
+    ended, cpu = time.time(), time.process_time() - cpu
     source.close()
-    return {"files": imported, "items": items, "seconds": seconds, "requests": source.requests_made,
-            "peak_rss_mb": peak_rss_mb(), "stage_seconds": stages}
+    return {"files": imported, "items": items, "started": started, "ended": ended, "cpu_seconds": cpu,
+            "requests": source.requests_made, "peak_rss_mb": peak_rss_mb(), "stage_seconds": stages}
+
+
+def parallel_imports(env: dict, url: str, work: str, parts: int) -> dict:
+    """``ours_imports`` in ``parts`` fresh processes at once; seconds from the first start to the last end."""
+    with multiprocessing.get_context("spawn").Pool(parts) as pool:
+        results = pool.starmap(ours_imports, [(env, url, work, part, parts) for part in range(parts)])
+    stages: dict[str, float] = {}
+    for r in results:
+        for stage, seconds in r["stage_seconds"].items():
+            stages[stage] = stages.get(stage, 0.0) + seconds
+    return {"files": sum(r["files"] for r in results), "items": sum(r["items"] for r in results),
+            "seconds": max(r["ended"] for r in results) - min(r["started"] for r in results),
+            "requests": sum(r["requests"] for r in results), "processes": parts,
+            "cpu_seconds": sum(r["cpu_seconds"] for r in results),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in results), "stage_seconds": stages}
 
 
 def baseline(env: dict, url: str, work: str) -> dict:
@@ -151,13 +171,16 @@ def in_fresh_process(fn, *args):  # noqa: ANN001, ANN201 - a benchmark side and 
 
 def measure(files: int, admin_url: str, with_baseline: bool) -> tuple[dict, dict | None, int]:
     from dpgf_assets.emulator import GraphEmulator
+    from dpgf_assets.orchestration import parallel_runs  # here: the measured processes need no dagster
+    from dpgf_assets.settings import load_settings
 
     with tempfile.TemporaryDirectory(prefix="dpgf-bench-") as tmp, GraphEmulator() as graph:
         expected_items = build_library(Path(tmp), graph, files)
         env = {**graph.env(), "DPGF_DOWNLOAD_BATCH_SIZE": "25"}
         with scratch_database(admin_url, prefix="dpgf_bench") as url:
             inventory = in_fresh_process(ours_inventory, env, url, str(Path(tmp, "ours")))
-            imports = in_fresh_process(ours_imports, env, url, str(Path(tmp, "ours")))
+            imports = parallel_imports(env, url, str(Path(tmp, "ours")), parallel_runs(load_settings(environ={
+                **env, "DPGF_WAREHOUSE_URL": url})))
         mine = {**imports, "seconds": inventory["seconds"] + imports["seconds"],
                 "inventory_seconds": inventory["seconds"], "import_seconds": imports["seconds"],
                 "requests": inventory["requests"] + imports["requests"],
@@ -182,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     mine, base, expected_items = measure(files, args.pg_url, with_baseline=True)
     files_per_s = mine["files"] / mine["seconds"]
     log(f"ours:     {mine['files']} files, {mine['items']} line items in {mine['seconds']:.1f}s "
-        f"(inventory {mine['inventory_seconds']:.1f}s, imports {mine['import_seconds']:.1f}s) = "
+        f"(inventory {mine['inventory_seconds']:.1f}s, imports {mine['import_seconds']:.1f}s in "
+        f"{mine['processes']} processes) = "
         f"{files_per_s:.1f} files/s, {mine['items'] / mine['seconds']:.0f} line items/s, "
         f"peak {mine['peak_rss_mb']:.0f} MB (inventory {mine['inventory_peak_rss_mb']:.0f} MB), "
         f"{mine['requests']} HTTP requests")
@@ -195,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         "inventory_peak_rss_mb": round(mine["inventory_peak_rss_mb"], 1),
         "expected_line_items": expected_items, "peak_rss_mb": round(mine["peak_rss_mb"], 1),
         "seconds": round(mine["seconds"], 2), "inventory_seconds": round(mine["inventory_seconds"], 2),
+        "import_processes": mine["processes"],
         "baseline_files_per_s": round(base_fps, 2), "baseline_seconds": round(base["seconds"], 2),
         "speedup": round(files_per_s / base_fps, 2),
     }

@@ -81,7 +81,7 @@ class Platform:
 
     def backfill(self, keys: list[str], max_per_run: int | None, run_config: dict | None = None) -> int:
         """Import the batches in runs of ≤ N partitions with a progress display; failed runs count."""
-        from dpgf_assets.orchestration import import_batches
+        from dpgf_assets.orchestration import import_batches, parallel_runs
 
         console.print(f"Batches to import: {len(keys)}")
         failed = 0
@@ -101,7 +101,8 @@ class Platform:
 
             import_batches(self.defs, self.instance, keys,
                            max_per_run=max_per_run or self.settings["imports.max_partitions_per_run"], on_run=advance,
-                           run_config=run_config, verbose=self.settings.debug)
+                           run_config=run_config, verbose=self.settings.debug,
+                           parallel=parallel_runs(self.settings), settings=self.settings)
         return failed
 
     def close(self) -> None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
 import os
+import signal
 import socket
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -151,19 +156,79 @@ def import_batches(
     on_run: Callable[[RunOutcome], None] = lambda _: None,
     run_config: dict | None = None,
     verbose: bool = False,
+    parallel: int = 1,
+    settings: Settings | None = None,
 ) -> list[RunOutcome]:
-    """Materialise the given batches in-process, in runs of at most ``max_per_run`` partitions."""
-    job = defs.resolve_job_def("import_job")
-    outcomes = []
-    ordered = instance.get_dynamic_partitions(import_batch_partitions.name)
-    for group in contiguous_runs(ordered, keys, max_per_run):
-        result = job.execute_in_process(
-            instance=instance,
-            tags={RANGE_START_TAG: group[0], RANGE_END_TAG: group[-1], **_process_tags()},
-            raise_on_error=False,
-            run_config=_console(run_config, verbose),
-        )
-        outcome = RunOutcome(result.run_id, group, result.success)
-        outcomes.append(outcome)
-        on_run(outcome)
-    return outcomes
+    """Materialise the given batches in-process, in runs of at most ``max_per_run`` partitions.
+
+    With ``parallel`` > 1 (and the ``settings`` the definitions came from), that many runs go at
+    once, each in a worker process of its own, as Dagster's run queue runs them from the UI."""
+    groups = contiguous_runs(instance.get_dynamic_partitions(import_batch_partitions.name), keys, max_per_run)
+    outcomes: list[RunOutcome] = []
+    if parallel <= 1 or len(groups) <= 1 or settings is None:
+        job = defs.resolve_job_def("import_job")
+        for group in groups:
+            outcomes.append(_run_group(job, instance, group, run_config, verbose))
+            on_run(outcomes[-1])
+        return outcomes
+    pool = ProcessPoolExecutor(min(parallel, len(groups)), mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker, initargs=(settings, instance.get_ref()))
+    try:
+        futures = [pool.submit(_worker_run, group, run_config, verbose) for group in groups]
+        for future in as_completed(futures):
+            outcomes.append(future.result())
+            on_run(outcomes[-1])
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    ordered = {group[0]: i for i, group in enumerate(groups)}
+    return sorted(outcomes, key=lambda o: ordered[o.partitions[0]])
+
+
+def _run_group(job, instance: DagsterInstance, group: list[str], run_config: dict | None,  # noqa: ANN001
+               verbose: bool) -> RunOutcome:
+    result = job.execute_in_process(
+        instance=instance,
+        tags={RANGE_START_TAG: group[0], RANGE_END_TAG: group[-1], **_process_tags()},
+        raise_on_error=False,
+        run_config=_console(run_config, verbose),
+    )
+    return RunOutcome(result.run_id, group, result.success)
+
+
+_worker: tuple | None = None  # (import job, instance) of a worker process
+
+
+def _start_worker(settings: Settings, instance_ref) -> None:  # noqa: ANN001 - dagster InstanceRef
+    """A worker's definitions and instance, loaded once; it dies with the command that started it
+    (Linux), so a command killed with -9 leaves no import running behind it."""
+    global _worker
+    _die_with_parent()
+    from dpgf_assets.definitions import build_definitions
+
+    _worker = (build_definitions(settings).resolve_job_def("import_job"), DagsterInstance.from_ref(instance_ref))
+
+
+def _worker_run(group: list[str], run_config: dict | None, verbose: bool) -> RunOutcome:
+    assert _worker is not None
+    job, instance = _worker
+    return _run_group(job, instance, group, run_config, verbose)
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+
+def parallel_runs(settings: Settings) -> int:
+    """Import runs the command line runs at once: the setting, else one per core (at most 4) on
+    PostgreSQL and one on SQLite (a single writer)."""
+    if settings["imports.parallel_runs"]:
+        return settings["imports.parallel_runs"]
+    if not settings.warehouse_url.startswith("postgresql"):
+        return 1
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))

@@ -79,6 +79,9 @@ SPEC: tuple[Spec, ...] = (
          "First delay of those retries (doubled each time, with jitter)."),
     Spec("imports.max_partitions_per_run", int, 25, "an integer ≥ 1", _positive,
          "Batches a backfill run imports at most (one Dagster run per group)."),
+    Spec("imports.parallel_runs", int, 0, "an integer ≥ 0 (0: one per core, at most 4, on PostgreSQL; "
+         "1 on SQLite)", _non_negative,
+         "Import runs `dpgf run` and `dpgf backfill` run at once, each in a process of its own."),
     Spec("checks.max_failure_rate", float, 0.2, "a number between 0 and 1", _unit_interval,
          "Asset check: share of a batch's files that may fail."),
     Spec("checks.max_batch_minutes", float, 10.0, "a number > 0", _positive,

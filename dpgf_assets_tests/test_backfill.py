@@ -1,12 +1,15 @@
 """Resuming through backfills: failed partitions, lists and ranges of batches, in real Dagster runs."""
 
+import os
+
 import pytest
 from dagster import AssetKey, instance_for_test
 from sqlalchemy import select
 
 from dpgf_assets.definitions import build_definitions
 from dpgf_assets.emulator import FaultPlan, GraphEmulator
-from dpgf_assets.orchestration import batches_to_import, contiguous_runs, import_batches, run_inventory, select_batches
+from dpgf_assets.orchestration import (PID_TAG, batches_to_import, contiguous_runs, import_batches, parallel_runs,
+                                      run_inventory, select_batches)
 from dpgf_assets.settings import load_settings
 from dpgf_assets.warehouse.db import open_warehouse
 from dpgf_assets.warehouse.schema import documents, import_errors, source_files
@@ -59,3 +62,36 @@ def test_a_transient_failure_fails_the_partition_and_a_backfill_of_failed_ones_f
                 batched = set(conn.execute(select(source_files.c.path).where(
                     source_files.c.batch_key.in_(keys[:2]), source_files.c.status == "imported")).scalars())
             assert batched and batched <= imported
+
+
+@pytest.mark.postgres
+def test_parallel_runs_import_every_batch_once_from_worker_processes(generated_library, tmp_path, monkeypatch,
+                                                                    pg_database):
+    with GraphEmulator(generated_library) as graph:
+        env = {**graph.env(), "DPGF_SOURCE_KIND": "sharepoint", "DPGF_DATA_DIR": str(tmp_path),
+               "DPGF_DOWNLOAD_BATCH_SIZE": "4", "DPGF_WAREHOUSE_URL": pg_database}
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        settings = load_settings(environ=env)
+        assert parallel_runs(settings) == min(4, len(os.sched_getaffinity(0)))
+        defs = build_definitions(settings)
+        with instance_for_test() as instance:
+            assert run_inventory(defs, instance, "sharepoint").success
+            keys = batches_to_import(instance)
+            assert len(keys) >= 4
+            seen = []
+            outcomes = import_batches(defs, instance, keys, max_per_run=1, on_run=seen.append, parallel=2,
+                                      settings=settings)
+            assert all(o.success for o in outcomes) and len(seen) == len(keys)
+            assert [o.partitions[0] for o in outcomes] == keys  # reported in batch order
+            pids = {instance.get_run_by_id(o.run_id).tags[PID_TAG] for o in outcomes}
+            assert len(pids) == 2 and str(os.getpid()) not in pids  # two worker processes did the runs
+            assert batches_to_import(instance) == []
+        engine = open_warehouse(pg_database)
+        with engine.connect() as conn:
+            paths = conn.execute(select(documents.c.path)).scalars().all()
+            queued = conn.execute(select(source_files.c.path).where(source_files.c.batch_key.is_not(None))
+                                  ).scalars().all()
+        engine.dispose()
+        assert len(paths) == len(set(paths)) > 0  # nothing imported twice
+        assert set(paths) <= set(queued)

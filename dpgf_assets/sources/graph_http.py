@@ -84,6 +84,15 @@ class _Session(requests.Session):
         return (requests.utils.get_environ_proxies(origin),
                 os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE"))
 
+    def get_direct(self, url: str, headers: dict[str, str], timeout) -> requests.Response:  # noqa: ANN001
+        """A streamed GET that skips the session's per-call machinery (cookies, hooks, redirects,
+        settings merge), a third of a small read's CPU: pre-authenticated download URLs need none."""
+        request = requests.PreparedRequest()
+        request.prepare(method="GET", url=url, headers=headers)
+        settings = self.merge_environment_settings(url, {}, True, None, None)
+        return self.get_adapter(url).send(request, stream=True, timeout=timeout, verify=settings["verify"],
+                                          proxies=settings["proxies"], cert=settings["cert"])
+
     def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: ANN001, ANN201
         parts = urlsplit(url)
         env_proxies, env_verify = self._environment(f"{parts.scheme}://{parts.netloc}")
@@ -93,7 +102,7 @@ class _Session(requests.Session):
         return super().merge_environment_settings(url, proxies, stream, verify, cert)
 
 
-def make_session(traffic: Traffic, graph_url: str | None) -> requests.Session:
+def make_session(traffic: Traffic, graph_url: str | None) -> _Session:
     """One session for Graph calls and download URLs; safe to share between threads for GETs."""
     session = _Session()
     adapter = GraphAdapter(traffic, graph_url)

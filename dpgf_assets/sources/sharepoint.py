@@ -278,8 +278,7 @@ class SharePointSource:
         """A streaming answer for the file's content: the cached download URL, else item content -> 302."""
         cached = self._urls.get(file.file_id)
         if cached and time.monotonic() - cached[1] < DOWNLOAD_URL_SECONDS:
-            response = self._session.get(cached[0], headers=headers, stream=True, timeout=self._timeout,
-                                         allow_redirects=False)
+            response = self._session.get_direct(cached[0], headers, self._timeout)
             if response.status_code in (401, 403, 404, 410):  # the link expired: ask Graph for a new one
                 response.close()
                 self._urls.pop(file.file_id, None)
