@@ -1,8 +1,8 @@
 """Importing one batch: download each file into the batch folder, parse it, write it, clean up.
 
-Downloads run ahead in a small thread pool while the main thread parses and writes one file at a
-time, so memory is bounded by the largest file, not by the batch; the guards slow the pipeline down
-when memory or disk run short.
+Downloads run ahead in a small thread pool while the main thread parses one file at a time and a
+writer thread writes the previous one, so memory is bounded by a few files, not by the batch; the
+guards slow the pipeline down (one file at a time, writes inline) when memory or disk run short.
 """
 
 from __future__ import annotations
