@@ -7,7 +7,6 @@ from dagster import (
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
-    SkipReason,
     sensor,
 )
 
@@ -41,8 +40,8 @@ def build_new_files_sensor(import_job: JobDefinition, running: bool, interval_se
             f"{report.new} new, {report.changed} changed, {report.deleted} deleted; "
             f"{len(new_keys)} new batch(es)"
         )
-        if not new_keys and report.cursor == context.cursor:
-            return SkipReason(f"nothing new in {src.key}")
+        if not new_keys:  # a skipped tick; the cursor still moves on (it carries the listing's time)
+            return SensorResult(skip_reason=f"nothing new in {src.key}", cursor=report.cursor)
         return SensorResult(
             dynamic_partitions_requests=[import_batch_partitions.build_add_request(new_keys)] if new_keys else [],
             run_requests=[RunRequest(run_key=key, partition_key=key) for key in new_keys],
