@@ -152,39 +152,48 @@ class RowReader:
             code, label = split_inline_code(label)
         col = self.unit
         unit_value = cells[col] if col is not None and col < width else ""
-        unit_raw = clean_text(unit_value) if unit_value.__class__ is str else ""
-        numeric_unit = unit_raw and (unit_raw[0].isdigit() or unit_raw[0] in "+-.(")
-        if numeric_unit and parse_number(unit_raw) is not None:
+        unit_raw = clean_text(unit_value) if unit_value.__class__ is str and unit_value else ""
+        if unit_raw and (unit_raw[0].isdigit() or unit_raw[0] in "+-.(") and parse_number(unit_raw) is not None:
             unit_raw = ""  # a number where the unit goes is no unit
-        values = [cells[c] if c is not None and c < width else "" for c in self.numeric]
-        q, pu, t = _number(values[0]), _number(values[1]), _number(values[2])
-        row = Row(number, "blank", code, label, unit_raw or None, q, pu, t)
+        hint = None
         words = False  # text where numbers go: maybe the header printed again
-        for value in reversed(values):
+        numbers = []
+        for c in self.numeric:
+            value = cells[c] if c is not None and c < width else ""
+            if value.__class__ is float:
+                numbers.append(value)
+                continue
+            if value == "" or value is None:
+                numbers.append(None)
+                continue
+            numbers.append(parse_number(value))
+        for c in reversed(self.numeric):  # the hint of the rightmost column wins, as before
+            value = cells[c] if c is not None and c < width else ""
             if value.__class__ is str and value:
-                hint = value_hint(value)
-                if hint:
-                    row.hint = row.hint or hint
+                found = value_hint(value)
+                if found:
+                    hint = hint or found
                 elif parse_number(value) is None and value.strip():
                     words = True
-        numbers = q is not None or pu is not None or t is not None
-        if not (code or label or unit_raw or numbers or row.hint):
+        q, pu, t = numbers
+        row = Row(number, "blank", code, label, unit_raw or None, q, pu, t, hint)
+        numeric = q is not None or pu is not None or t is not None
+        if not (code or label or unit_raw or numeric or hint):
             return row
-        maybe_header = not numbers and (words or self.no_numeric_columns)
+        maybe_header = not numeric and (words or self.no_numeric_columns)
         if unit_raw:
-            header = maybe_header and repeats_header(cells)
-            row.kind = "header" if header else "article"
+            row.kind = "header" if maybe_header and repeats_header(cells) else "article"
             return row
         key = _key(label) if label else ""
         kind = _total_kind(key)
         if kind:
             row.kind, row.total_kind = "total", kind
             row.amount = t if t is not None else _last_number(cells)
-        elif not numbers and key and _RECAP.match(key):
+        elif not numeric and key and _RECAP.match(key):
             row.kind = "recap_title"
         elif maybe_header and repeats_header(cells):
             row.kind = "header"
-        elif numbers or row.hint:
+        elif numeric or hint:
             row.kind = "article"  # a lump sum without unit; a coded one followed by sub-codes is a chapter
         elif key and _FOOTER.match(key):
             row.kind = "footer"
