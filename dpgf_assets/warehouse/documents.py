@@ -74,6 +74,49 @@ SECTION_COLUMNS = ("document_id", "position", "sheet", "row", "code", "title", "
                    "description")
 ITEM_COLUMNS = ("document_id", "position", "sheet", "row", "code", "designation", "unit", "unit_raw",
                 "quantity", "unit_price", "total", "kind", "section_position", "flags")
+DOCUMENT_COLUMNS = tuple(c.name for c in documents.columns if c.name != "id")
+JSON_COLUMNS = ("sheets", "declared_totals", "warnings")
+
+# The same three statements for psycopg 3 directly: SQLAlchemy's execution costs ~0.15 ms of CPU per
+# statement, a quarter of a document's write; the file's mark rides with the insert (one round trip).
+_PG_DELETE = "DELETE FROM documents WHERE source = %s AND file_id = %s"
+_PG_INSERT = (
+    "WITH marked AS (UPDATE source_files SET status = 'imported', imported_etag = %s "
+    "WHERE source = %s AND file_id = %s) "
+    f"INSERT INTO documents ({', '.join(DOCUMENT_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(DOCUMENT_COLUMNS))}) RETURNING id"
+)
+
+
+def _document_row(version: FileVersion, parsed: ParsedDocument, project_id: int) -> dict:
+    return {
+        "source": version.source, "file_id": version.file_id, "etag": version.etag, "path": version.path,
+        "project_id": project_id, "doc_type": parsed.doc_type, "confidence": parsed.confidence,
+        "lot_code": parsed.lot_code, "lot_name": parsed.lot_name,
+        "sheets": sorted({t.sheet for t in parsed.tables}),
+        "declared_totals": [{"sheet": t.sheet, "row": t.row, "label": t.label, "kind": t.kind,
+                             "amount": t.amount} for t in parsed.totals],
+        "warnings": list(parsed.warnings), "item_count": len(parsed.items),
+        "batch_key": version.batch_key, "imported_at": datetime.now(timezone.utc),
+    }
+
+
+def _write_document(conn: Connection, version: FileVersion, row: dict) -> int:
+    """Delete the file's previous document, insert this one and mark the file imported; its id."""
+    if conn.dialect.driver == "psycopg":
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(_PG_DELETE, (version.source, version.file_id))
+            values = [json.dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in DOCUMENT_COLUMNS]
+            cursor.execute(_PG_INSERT, (version.etag, version.source, version.file_id, *values))
+            return cursor.fetchone()[0]
+        finally:
+            cursor.close()
+    conn.execute(_DELETE_DOCUMENT, {"d_source": version.source, "d_file_id": version.file_id})
+    doc_id = conn.execute(_INSERT_DOCUMENT, row).scalar_one()
+    conn.execute(_MARK_IMPORTED, {"f_source": version.source, "f_file_id": version.file_id,
+                                  "f_etag": version.etag})
+    return doc_id
 
 
 def replace_document(engine: Engine, version: FileVersion, parsed: ParsedDocument) -> int:
@@ -88,17 +131,7 @@ def replace_document(engine: Engine, version: FileVersion, parsed: ParsedDocumen
     with engine.begin() as conn:
         if project_id is None:
             project_id = _ensure_project(conn, version.project_key, version.project_name)
-        conn.execute(_DELETE_DOCUMENT, {"d_source": version.source, "d_file_id": version.file_id})
-        doc_id = conn.execute(_INSERT_DOCUMENT, {
-            "source": version.source, "file_id": version.file_id, "etag": version.etag, "path": version.path,
-            "project_id": project_id, "doc_type": parsed.doc_type, "confidence": parsed.confidence,
-            "lot_code": parsed.lot_code, "lot_name": parsed.lot_name,
-            "sheets": sorted({t.sheet for t in parsed.tables}),
-            "declared_totals": [{"sheet": t.sheet, "row": t.row, "label": t.label, "kind": t.kind,
-                                 "amount": t.amount} for t in parsed.totals],
-            "warnings": list(parsed.warnings), "item_count": len(parsed.items),
-            "batch_key": version.batch_key, "imported_at": datetime.now(timezone.utc),
-        }).scalar_one()
+        doc_id = _write_document(conn, version, _document_row(version, parsed, project_id))
         # parents and sections by the row they stand on: uncoded chapters link as well as coded ones
         position_of = {(sec.sheet, sec.row): position for position, sec in enumerate(parsed.sections)}
         insert_rows(conn, sections, SECTION_COLUMNS, [
@@ -112,8 +145,6 @@ def replace_document(engine: Engine, version: FileVersion, parsed: ParsedDocumen
              json.dumps(i.flags) if i.flags else "[]")
             for position, i in enumerate(parsed.items)
         ])
-        conn.execute(_MARK_IMPORTED, {"f_source": version.source, "f_file_id": version.file_id,
-                                      "f_etag": version.etag})
     if created:
         _PROJECT_IDS.remember(engine, version.project_key, version.project_name, project_id)
     return doc_id

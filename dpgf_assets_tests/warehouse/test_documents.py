@@ -76,3 +76,26 @@ def test_project_comes_from_the_leading_folders():
     assert project_of("2024-017 Ecole/DCE/DPGF.xlsx", 1) == ("2024-017 Ecole", "2024-017 Ecole")
     assert project_of("Projets/2024-017 Ecole/DCE/DPGF.xlsx", 2) == ("Projets/2024-017 Ecole", "2024-017 Ecole")
     assert project_of("DPGF.xlsx", 1) == ("(racine)", "(racine)")
+
+
+def test_the_document_row_and_the_files_mark_are_written_together(engine):
+    from datetime import datetime, timezone
+
+    from dpgf_assets.warehouse.schema import source_files
+
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        conn.execute(source_files.insert().values(source="local", file_id="f1", path=VERSION.path, name="x.xlsx",
+                                                  size=1, etag="etag-1", status="queued", first_seen=now,
+                                                  last_seen=now))
+    doc = parsed(2)
+    doc.warnings = ["LOT 02 row 13: code 1.1.2 already used at row 12"]
+    replace_document(engine, VERSION, doc)
+    with engine.connect() as conn:
+        row = conn.execute(select(documents)).one()
+        mark = conn.execute(select(source_files.c.status, source_files.c.imported_etag)).one()
+    assert (row.doc_type, row.lot_code, row.lot_name, row.item_count) == ("DPGF", "02", "Gros œuvre", 2)
+    assert row.sheets == ["LOT 02"] and row.warnings == doc.warnings
+    assert row.declared_totals == [{"sheet": "LOT 02", "row": 14, "label": "TOTAL HT", "kind": "total_ht",
+                                    "amount": 1.0}]
+    assert row.imported_at is not None and tuple(mark) == ("imported", "etag-1")
