@@ -160,7 +160,6 @@ def import_batch(
             guard.added(entry.size)
             in_flight.append((position, entry, local, pool.submit(fetch, entry, local)))
 
-
     def fail(entry: store.ManifestEntry, stage: str, exc: Exception) -> None:
         transient, message = _classify(exc, stage)
         err = FileError(entry.file_id, entry.current_etag, entry.path, stage, type(exc).__name__,
