@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
 import os
-import signal
 import socket
-import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -18,6 +14,7 @@ import psutil
 from dagster import AssetKey, AssetPartitionStatus, DagsterInstance, DagsterRunStatus, Definitions, RunsFilter
 
 from dpgf_assets.assets.sharepoint import import_batch_partitions
+from dpgf_assets.processes import worker_pool
 from dpgf_assets.settings import PROJECT_ROOT, Settings
 
 PG_URL_VARIABLE = "DPGF_DAGSTER_PG_URL"
@@ -171,8 +168,7 @@ def import_batches(
             outcomes.append(_run_group(job, instance, group, run_config, verbose))
             on_run(outcomes[-1])
         return outcomes
-    pool = ProcessPoolExecutor(min(parallel, len(groups)), mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(settings, instance.get_ref()))
+    pool = worker_pool(min(parallel, len(groups)), _start_worker, (settings, instance.get_ref()))
     try:
         futures = [pool.submit(_worker_run, group, run_config, verbose) for group in groups]
         for future in as_completed(futures):
@@ -201,10 +197,8 @@ _worker: tuple | None = None  # (import job, instance) of a worker process
 
 
 def _start_worker(settings: Settings, instance_ref) -> None:  # noqa: ANN001 - dagster InstanceRef
-    """A worker's definitions and instance, loaded once; it dies with the command that started it
-    (Linux), so a command killed with -9 leaves no import running behind it."""
+    """A worker's definitions and instance, loaded once."""
     global _worker
-    _die_with_parent()
     from dpgf_assets.definitions import build_definitions
 
     _worker = (build_definitions(settings).resolve_job_def("import_job"), DagsterInstance.from_ref(instance_ref))
@@ -214,14 +208,6 @@ def _worker_run(group: list[str], run_config: dict | None, verbose: bool) -> Run
     assert _worker is not None
     job, instance = _worker
     return _run_group(job, instance, group, run_config, verbose)
-
-
-def _die_with_parent() -> None:
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except OSError:
-            pass
 
 
 def parallel_runs(settings: Settings) -> int:
