@@ -97,45 +97,58 @@ def ours_inventory(env: dict, url: str, work: str) -> dict:
             "requests": source.requests_made, "peak_rss_mb": peak_rss_mb()}
 
 
-def ours_imports(env: dict, url: str, work: str, part: int, parts: int) -> dict:
-    """Import runs' work (what imported_batches runs) in one of ``parts`` processes running at once,
-    as ``dpgf backfill`` and Dagster's run queue run them: runs of ``imports.max_partitions_per_run``
-    batches, dealt in turn."""
-    from dpgf_assets.importing import import_batch
-    from dpgf_assets.warehouse import files as store
+_worker: tuple | None = None  # (settings, engine, source) of an import worker process
 
-    settings, engine, source = _platform(env, url, work)
-    with engine.connect() as conn:
-        keys = store.batch_keys(conn)
-    per_run = settings["imports.max_partitions_per_run"]
-    runs = [keys[i:i + per_run] for i in range(0, len(keys), per_run)]
-    mine = [key for run in runs[part::parts] for key in run]
+
+def _start_import_worker(env: dict, url: str, work: str) -> None:
+    global _worker
+    _worker = _platform(env, url, work)
+
+
+def import_run(keys: list[str]) -> dict:
+    """One import run's work (what imported_batches runs for its partitions), in a worker process."""
+    from dpgf_assets.importing import import_batch
+
+    assert _worker is not None
+    settings, engine, source = _worker
+    requests_before = source.requests_made
     started, cpu = time.time(), time.process_time()
     imported = items = 0
     stages: dict[str, float] = {}
-    for key in mine:
+    for key in keys:
         report = import_batch(engine, source, key, settings.download, settings.batches_dir, 2)
         imported += report.imported
         items += report.line_items
         for stage, seconds in report.stage_seconds.items():
             stages[stage] = stages.get(stage, 0.0) + seconds
-    ended, cpu = time.time(), time.process_time() - cpu
-    source.close()
-    return {"files": imported, "items": items, "started": started, "ended": ended, "cpu_seconds": cpu,
-            "requests": source.requests_made, "peak_rss_mb": peak_rss_mb(), "stage_seconds": stages}
+    return {"files": imported, "items": items, "started": started, "ended": time.time(),
+            "cpu_seconds": time.process_time() - cpu, "requests": source.requests_made - requests_before,
+            "peak_rss_mb": peak_rss_mb(), "stage_seconds": stages}
 
 
 def parallel_imports(env: dict, url: str, work: str, parts: int) -> dict:
-    """``ours_imports`` in ``parts`` fresh processes at once; seconds from the first start to the last end."""
-    with multiprocessing.get_context("spawn").Pool(parts) as pool:
-        results = pool.starmap(ours_imports, [(env, url, work, part, parts) for part in range(parts)])
+    """The import runs ``dpgf backfill`` launches (``run_groups``), ``parts`` at a time in worker
+    processes that take the next run when free; seconds from the first run's start to the last's end."""
+    from dpgf_assets.orchestration import run_groups
+    from dpgf_assets.settings import load_settings
+    from dpgf_assets.warehouse import files as store
+    from dpgf_assets.warehouse.db import open_warehouse
+
+    engine = open_warehouse(url)
+    with engine.connect() as conn:
+        keys = store.batch_keys(conn)
+    engine.dispose()
+    per_run = load_settings(environ=env)["imports.max_partitions_per_run"]
+    groups = run_groups(keys, keys, per_run, parts)
+    with multiprocessing.get_context("spawn").Pool(parts, _start_import_worker, (env, url, work)) as pool:
+        results = pool.map(import_run, groups, chunksize=1)
     stages: dict[str, float] = {}
     for r in results:
         for stage, seconds in r["stage_seconds"].items():
             stages[stage] = stages.get(stage, 0.0) + seconds
     return {"files": sum(r["files"] for r in results), "items": sum(r["items"] for r in results),
             "seconds": max(r["ended"] for r in results) - min(r["started"] for r in results),
-            "requests": sum(r["requests"] for r in results), "processes": parts,
+            "requests": sum(r["requests"] for r in results), "processes": parts, "runs": len(groups),
             "cpu_seconds": sum(r["cpu_seconds"] for r in results),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in results), "stage_seconds": stages}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 from concurrent.futures import as_completed
@@ -145,6 +146,17 @@ def contiguous_runs(all_keys: list[str], wanted: Iterable[str], max_per_run: int
     return runs
 
 
+def run_groups(all_keys: list[str], wanted: Iterable[str], max_per_run: int, parallel: int = 1) -> list[list[str]]:
+    """The runs a backfill launches: consecutive partitions, at most ``max_per_run`` per run and, with
+    parallel runs, few enough per run that every worker gets a share (two runs per worker at least:
+    40 batches in runs of 25 would leave one worker 25 batches and the other 15)."""
+    wanted = list(wanted)
+    size = max_per_run
+    if parallel > 1 and wanted:
+        size = max(1, min(max_per_run, math.ceil(len(set(wanted)) / (2 * parallel))))
+    return contiguous_runs(all_keys, wanted, size)
+
+
 def import_batches(
     defs: Definitions,
     instance: DagsterInstance,
@@ -160,9 +172,10 @@ def import_batches(
 
     With ``parallel`` > 1 (and the ``settings`` the definitions came from), that many runs go at
     once, each in a worker process of its own, as Dagster's run queue runs them from the UI."""
-    groups = contiguous_runs(instance.get_dynamic_partitions(import_batch_partitions.name), keys, max_per_run)
+    parallel = parallel if settings is not None else 1
+    groups = run_groups(instance.get_dynamic_partitions(import_batch_partitions.name), keys, max_per_run, parallel)
     outcomes: list[RunOutcome] = []
-    if parallel <= 1 or len(groups) <= 1 or settings is None:
+    if parallel <= 1 or len(groups) <= 1:
         job = defs.resolve_job_def("import_job")
         for group in groups:
             outcomes.append(_run_group(job, instance, group, run_config, verbose))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from dpgf_assets.definitions import build_definitions
 from dpgf_assets.emulator import FaultPlan, GraphEmulator
 from dpgf_assets.orchestration import (PID_TAG, batches_to_import, contiguous_runs, import_batches, parallel_runs,
-                                      run_inventory, select_batches)
+                                      run_groups, run_inventory, select_batches)
 from dpgf_assets.settings import load_settings
 from dpgf_assets.warehouse.db import open_warehouse
 from dpgf_assets.warehouse.schema import documents, import_errors, source_files
@@ -19,6 +19,16 @@ def test_contiguous_runs_cover_only_wanted_keys_in_order():
     keys = list("abcdefgh")
     assert contiguous_runs(keys, "abcfgh", 2) == [["a", "b"], ["c"], ["f", "g"], ["h"]]
     assert contiguous_runs(keys, "", 3) == []
+
+
+def test_parallel_runs_share_the_batches_evenly():
+    keys = [f"b{i:02d}" for i in range(40)]
+    alone = run_groups(keys, keys, 25)
+    assert [len(g) for g in alone] == [25, 15]
+    shared = run_groups(keys, keys, 25, parallel=2)
+    assert [len(g) for g in shared] == [10, 10, 10, 10]  # each of two workers gets two runs of 10
+    assert [k for g in shared for k in g] == keys
+    assert [len(g) for g in run_groups(keys, keys[:3], 25, parallel=4)] == [1, 1, 1]
 
 
 def test_a_transient_failure_fails_the_partition_and_a_backfill_of_failed_ones_finishes(
