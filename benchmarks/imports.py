@@ -9,9 +9,9 @@ Graph emulator on 127.0.0.1. Then, each path in a fresh process so that memory f
 - ours: inventory (delta listing, range-read recognition) in a process of its own, then every
   planned batch through ``import_batch`` (downloads ahead in a small pool, calamine parser, writes
   overlapping the next parse, one transaction per file, COPY), exactly what ``sharepoint_inventory``
-  and ``imported_batches`` run, in as many processes at once as ``dpgf backfill`` runs import runs
-  (``imports.parallel_runs``: one per core), into a fresh PostgreSQL database; ``peak_rss_mb`` is
-  the largest import process's own peak;
+  and ``imported_batches`` run, grouped into the runs ``dpgf backfill`` launches (``run_groups``)
+  and run ``imports.parallel_runs`` at a time (one per core) in worker processes, into a fresh
+  PostgreSQL database; ``peak_rss_mb`` is the largest import process's own peak;
 - baseline: what the former scripts did: download each file in turn, ``pandas.read_excel`` (openpyxl),
   then one INSERT and one COMMIT per row, into another fresh database.
 
