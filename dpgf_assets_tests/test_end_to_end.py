@@ -93,15 +93,51 @@ def test_a_backfill_killed_three_times_ends_like_an_uninterrupted_one(big_librar
         assert leftovers == []
 
 
-def batches_attempted(data_dir: Path) -> int:
+def batches_attempted(data_dir: Path, url: str | None = None) -> int:
     """Batch attempts recorded in the warehouse (a row per batch an import finished or gave up on)."""
     from dpgf_assets.warehouse.schema import batch_runs
 
-    engine = open_warehouse(f"sqlite:///{data_dir / 'warehouse.sqlite'}")
+    engine = open_warehouse(url or f"sqlite:///{data_dir / 'warehouse.sqlite'}")
     with engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(batch_runs)).scalar_one()
     engine.dispose()
     return count
+
+
+@pytest.mark.postgres
+def test_parallel_workers_die_with_a_killed_backfill_which_then_resumes(big_library, tmp_path, pg_database):
+    import psutil
+
+    expected = good_pricing_files(big_library)
+    data_dir = tmp_path / "parallel"
+    with GraphEmulator(big_library) as graph:
+        env = platform_env(graph, data_dir, DPGF_WAREHOUSE_URL=pg_database, DPGF_IMPORTS_PARALLEL_RUNS="2")
+        inventory = subprocess.run(DPGF + ["inventory"], env=env, cwd=PROJECT_ROOT, capture_output=True,
+                                   text=True, timeout=300)
+        assert inventory.returncode == 0, inventory.stdout + inventory.stderr
+        proc = subprocess.Popen(DPGF + ["backfill"], env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 120
+        while batches_attempted(data_dir, pg_database) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = [c for c in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(c.cmdline())]
+        assert len(workers) == 2 and proc.poll() is None
+        os.kill(proc.pid, signal.SIGKILL)  # the command alone, as `kill -9 PID` does: not its group
+        proc.wait()
+        gone, alive = psutil.wait_procs(workers, timeout=10)
+        assert alive == [], "workers outlived the killed command"
+        assert 0 < batches_attempted(data_dir, pg_database) < len(expected)
+        final = subprocess.run(DPGF + ["backfill"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
+                               timeout=600)
+        assert final.returncode == 0, final.stdout + final.stderr
+    engine = open_warehouse(pg_database)
+    with engine.connect() as conn:
+        paths = conn.execute(select(documents.c.path)).scalars().all()
+        items = conn.execute(select(func.count()).select_from(line_items)).scalar_one()
+    engine.dispose()
+    assert sorted(paths) == sorted(expected)  # every pricing file once, none twice
+    assert items == sum(len(f["items"]) for f in expected.values())
+    assert [p for p in (data_dir / "batches").rglob("*") if p.is_file()] == []
 
 
 def test_a_new_file_is_imported_by_the_sensor_without_anyone_acting(tmp_path):
