@@ -142,8 +142,13 @@ def _run_workflow(args: argparse.Namespace, inventory_config: dict, import_confi
         _print_summary(platform, time.perf_counter() - started)
     finally:
         platform.close()
-    if failed:
-        errors.print(f"{failed} import run(s) failed: run the same command again to retry them.")
+    return _exit_code(failed, "run the same command again to retry them")
+
+
+def _exit_code(failed_runs: int, advice: str) -> int:
+    """1 with the advice when import runs failed, else 0."""
+    if failed_runs:
+        errors.print(f"{failed_runs} import run(s) failed: {advice}.")
         return 1
     return 0
 
@@ -175,10 +180,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         return 2
     finally:
         platform.close()
-    if failed:
-        errors.print(f"{failed} run(s) failed: `dpgf backfill --only-failed` retries them.")
-        return 1
-    return 0
+    return _exit_code(failed, "`dpgf backfill --only-failed` retries them")
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ guards slow the pipeline down (one file at a time, writes inline) when memory or
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import shutil
@@ -16,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import DBAPIError
@@ -178,7 +180,7 @@ def import_batch(
 
     # writes overlap the next file's parsing, except on SQLite (one writer) and when memory is short
     writer = _Writer(engine, overlap=engine.dialect.name != "sqlite", written=written, failed=fail)
-    pool = _download_pool()
+    pool = _threads("download", DOWNLOAD_WORKERS)
     fill(pool)
     while in_flight:
         position, entry, local, future = in_flight.popleft()
@@ -243,43 +245,29 @@ class _Writer:
     def write(self, entry: store.ManifestEntry, version: FileVersion, parsed, *, alone: bool) -> None:  # noqa: ANN001
         self.settle()
         if self.overlap and not alone:
-            self.pending = (entry, _writer_pool().submit(self._write, version, parsed))
-            return
-        try:
-            self.written(entry, *self._write(version, parsed))
-        except Exception as exc:  # noqa: BLE001 - sorted into transient or permanent by failed()
-            self.failed(entry, "load", exc)
+            self.pending = (entry, _threads("writer", 1).submit(self._write, version, parsed))
+        else:
+            self._report(entry, lambda: self._write(version, parsed))
 
     def settle(self) -> None:
-        if self.pending is None:
-            return
-        entry, future = self.pending
-        self.pending = None
+        if self.pending is not None:
+            entry, future = self.pending
+            self.pending = None
+            self._report(entry, future.result)
+
+    def _report(self, entry: store.ManifestEntry, outcome: Callable[[], tuple[int, float]]) -> None:
         try:
-            self.written(entry, *future.result())
+            self.written(entry, *outcome())
         except Exception as exc:  # noqa: BLE001 - sorted into transient or permanent by failed()
             self.failed(entry, "load", exc)
 
 
-_pool: ThreadPoolExecutor | None = None
-_writer: ThreadPoolExecutor | None = None
-
-
-def _writer_pool() -> ThreadPoolExecutor:
-    """One writer thread per process, reused by every batch (see ``_download_pool``)."""
-    global _writer
-    if _writer is None:
-        _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
-    return _writer
-
-
-def _download_pool() -> ThreadPoolExecutor:
-    """One download pool per process, reused by every batch: threads made anew for each batch would
-    each bring a fresh malloc arena, and memory would grow with the number of batches."""
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=DOWNLOAD_WORKERS, thread_name_prefix="download")
-    return _pool
+@functools.cache
+def _threads(purpose: str, workers: int) -> ThreadPoolExecutor:
+    """One pool per purpose (downloads, writes) per process, reused by every batch: threads made
+    anew for each batch would each bring a fresh malloc arena, and memory would grow with the number
+    of batches."""
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix=purpose)
 
 
 def _record_run(engine: Engine, report: BatchReport, run_id: str | None) -> None:

@@ -10,8 +10,7 @@ from dagster import (
     sensor,
 )
 
-from dpgf_assets.assets.sharepoint import import_batch_partitions, unregistered_batches
-from dpgf_assets.inventory import take_inventory
+from dpgf_assets.assets.sharepoint import import_batch_partitions, inventory_step, unregistered_batches
 from dpgf_assets.resources import SettingsResource, SourceResource, WarehouseResource
 
 
@@ -31,17 +30,14 @@ def build_new_files_sensor(import_job: JobDefinition, running: bool, interval_se
         warehouse: WarehouseResource,
         source: SourceResource,
     ):
-        current = settings.get()
-        engine = warehouse.engine()
-        with source.opened(current) as src:
-            report = take_inventory(engine, src, current.scanning, current.download)
-        new_keys = unregistered_batches(context.instance, engine, src.key)
+        report, engine, source_key = inventory_step(settings.get(), warehouse, source)
+        new_keys = unregistered_batches(context.instance, engine, source_key)
         context.log.info(
             f"{report.new} new, {report.changed} changed, {report.deleted} deleted; "
             f"{len(new_keys)} new batch(es)"
         )
         if not new_keys:  # a skipped tick; the cursor still moves on (it carries the listing's time)
-            return SensorResult(skip_reason=f"nothing new in {src.key}", cursor=report.cursor)
+            return SensorResult(skip_reason=f"nothing new in {source_key}", cursor=report.cursor)
         return SensorResult(
             dynamic_partitions_requests=[import_batch_partitions.build_add_request(new_keys)] if new_keys else [],
             run_requests=[RunRequest(run_key=key, partition_key=key) for key in new_keys],

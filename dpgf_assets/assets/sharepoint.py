@@ -18,10 +18,13 @@ from dagster import (
     asset,
 )
 
+from sqlalchemy import Engine
+
 from dpgf_assets.checks import batch_check_specs, evaluate_batch_checks
 from dpgf_assets.importing import BatchReport, TransientImportError, import_batch
-from dpgf_assets.inventory import take_inventory
+from dpgf_assets.inventory import InventoryReport, take_inventory
 from dpgf_assets.resources import SettingsResource, SourceResource, WarehouseResource
+from dpgf_assets.settings import Settings
 from dpgf_assets.warehouse import files as store
 
 import_batch_partitions = DynamicPartitionsDefinition(name="import_batch")
@@ -76,11 +79,8 @@ def build_sharepoint_assets(source_key: str, retry_policy: RetryPolicy, max_part
         warehouse: WarehouseResource,
         source: SourceResource,
     ) -> MaterializeResult:
-        current = settings.get(config.overrides())
-        engine = warehouse.engine()
-        with source.opened(current) as src:
-            report = take_inventory(engine, src, current.scanning, current.download)
-        new_keys = register_batches(context.instance, engine, src.key)
+        report, engine, source_key = inventory_step(settings.get(config.overrides()), warehouse, source)
+        new_keys = register_batches(context.instance, engine, source_key)
         context.log.info(
             f"{report.seen} files listed ({report.new} new, {report.changed} changed, {report.deleted} deleted), "
             f"{len(report.planned)} batches planned, {len(new_keys)} partitions registered"
@@ -165,6 +165,16 @@ def batch_metadata(reports: list[BatchReport]) -> dict:
             "\n".join(f"- `{e.path}` ({e.stage}): {e.message}" for r in reports for e in r.errors) or "none"
         ),
     }
+
+
+def inventory_step(current: Settings, warehouse: WarehouseResource,
+                   source: SourceResource) -> tuple[InventoryReport, Engine, str]:
+    """One inventory of the configured source, shared by the asset and the sensor: its report, the
+    warehouse engine and the source's key."""
+    engine = warehouse.engine()
+    with source.opened(current) as src:
+        report = take_inventory(engine, src, current.scanning, current.download)
+    return report, engine, src.key
 
 
 def unregistered_batches(instance, engine, source_key: str) -> list[str]:  # noqa: ANN001 - DagsterInstance

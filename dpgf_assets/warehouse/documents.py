@@ -36,23 +36,9 @@ def project_of(path: str, depth: int) -> tuple[str, str]:
     return "/".join(chosen), chosen[-1]
 
 
-class _ProjectIds:
-    """Project ids already committed, per warehouse: a project is written once, then only read.
-
-    Filled after a commit only, so a rolled-back project is never remembered; projects are never
-    deleted, so a remembered id stays valid."""
-
-    def __init__(self) -> None:
-        self._ids: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], int]] = weakref.WeakKeyDictionary()
-
-    def get(self, engine: Engine, key: str, name: str) -> int | None:
-        return self._ids.get(engine, {}).get((key, name))
-
-    def remember(self, engine: Engine, key: str, name: str, project_id: int) -> None:
-        self._ids.setdefault(engine, {})[(key, name)] = project_id
-
-
-_PROJECT_IDS = _ProjectIds()
+# Project ids already committed, per warehouse: (key, name) -> id. Filled after a commit only, so a
+# rolled-back project is never remembered; projects are never deleted, so an id stays valid.
+_PROJECT_IDS: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], int]] = weakref.WeakKeyDictionary()
 
 
 def _ensure_project(conn: Connection, key: str, name: str) -> int:
@@ -126,7 +112,8 @@ def replace_document(engine: Engine, version: FileVersion, parsed: ParsedDocumen
     CASCADE), and the file is marked imported with this eTag: a crash at any point leaves either
     the old or the new.
     """
-    project_id = _PROJECT_IDS.get(engine, version.project_key, version.project_name)
+    project = (version.project_key, version.project_name)
+    project_id = _PROJECT_IDS.get(engine, {}).get(project)
     created = project_id is None
     with engine.begin() as conn:
         if project_id is None:
@@ -142,9 +129,9 @@ def replace_document(engine: Engine, version: FileVersion, parsed: ParsedDocumen
         insert_rows(conn, line_items, ITEM_COLUMNS, [
             (doc_id, position, i.sheet, i.row, i.code, i.designation, i.unit, i.unit_raw, i.quantity,
              i.unit_price, i.total, i.kind, position_of.get((i.sheet, i.section_row)),
-             json.dumps(i.flags) if i.flags else "[]")
+             json.dumps(i.flags))
             for position, i in enumerate(parsed.items)
         ])
     if created:
-        _PROJECT_IDS.remember(engine, version.project_key, version.project_name, project_id)
+        _PROJECT_IDS.setdefault(engine, {})[project] = project_id
     return doc_id

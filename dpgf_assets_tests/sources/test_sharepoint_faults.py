@@ -36,7 +36,8 @@ def test_429_waits_the_retry_after_it_was_given(graph, make_source):
     listing = source.list_changes(None)
     waited = time.monotonic() - started
     assert len(listing.files) == 1 and graph.faults.injected["throttle"] == 1
-    assert 1.0 <= waited < 2.0  # Retry-After: 1, not the 0.01 s backoff of these tests
+    assert source.retrying.waited == 1.0  # Retry-After: 1, not the 0.01 s backoff of these tests
+    assert waited >= 1.0  # and it did wait that long (no upper bound: a loaded machine is slower)
     assert source.retrying.retries == 1
 
 
