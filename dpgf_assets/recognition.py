@@ -117,7 +117,9 @@ class _Evidence:
 
 def _type_words(key: str) -> list[tuple[str, str]]:
     """(doc type, words) each type's abbreviation or title found in a folded text."""
-    return [(m.lastgroup, m.group(0)) for m in _ANY_TYPE_WORD.finditer(key)] if _TYPE_HINT.search(key) else []
+    if not _TYPE_HINT.search(key):
+        return []
+    return [(m.lastgroup or "", m.group(0)) for m in _ANY_TYPE_WORD.finditer(key)]
 
 
 def _path_evidence(path: str, ev: _Evidence) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 MAX_FORMULA_LENGTH = 4096
 MAX_RANGE_CELLS = 200_000
@@ -305,8 +305,10 @@ def _compare(op: str, left: Value, right: Value) -> Value:
     if right is None:
         right = "" if isinstance(left, str) else (False if isinstance(left, bool) else 0.0)
     rank = lambda v: 2 if isinstance(v, bool) else (1 if isinstance(v, str) else 0)  # noqa: E731
-    both_text = isinstance(left, str) and isinstance(right, str)
-    a, b = (left.lower(), right.lower()) if both_text else (left, right)
+    a: Any = left
+    b: Any = right
+    if isinstance(left, str) and isinstance(right, str):
+        a, b = left.lower(), right.lower()
     if rank(left) != rank(right):
         a, b = rank(left), rank(right)
     return {"=": a == b, "<>": a != b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
@@ -342,8 +344,10 @@ class Evaluator:
     def operation(self, op: str, left_node: Node, right_node: Node) -> Value:
         left, right = self.value(left_node), self.value(right_node)
         if op == "&":
-            a, b = to_text(left), to_text(right)
-            return a if isinstance(a, ExcelError) else (b if isinstance(b, ExcelError) else a + b)
+            text_a, text_b = to_text(left), to_text(right)
+            if isinstance(text_a, ExcelError):
+                return text_a
+            return text_b if isinstance(text_b, ExcelError) else text_a + text_b
         if op in ("=", "<>", "<", ">", "<=", ">="):
             return _compare(op, left, right)
         a, b = to_number(left), to_number(right)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from typing import cast
 
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
@@ -63,7 +64,7 @@ def read_csv(data: bytes, file: str) -> Grid:
         for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
             if len(cells) > MAX_COLUMNS:
                 raise ParseError(file, f"sheet too large: a line has more than {MAX_COLUMNS} columns")
-            rows.append(cells)
+            rows.append(cast(list[object], cells))
             if len(rows) > MAX_ROWS:
                 raise ParseError(file, f"sheet too large: more than {MAX_ROWS:,} rows")
     except csv.Error as exc:
@@ -115,7 +116,7 @@ class WorkbookGrids:
             if total_rows > MAX_ROWS or total_rows * max(width, 1) > MAX_CELLS:
                 raise ParseError(self.file, f"sheet too large: {name!r} spans {total_rows:,} rows × "
                                             f"{width} columns")
-            return sheet.to_python(skip_empty_area=False, nrows=nrows) if sheet.height else []
+            return cast(Grid, sheet.to_python(skip_empty_area=False, nrows=nrows)) if sheet.height else []
         except ParseError:
             raise
         except BaseException as exc:  # noqa: BLE001 - calamine errors and panics are about the file

@@ -124,4 +124,4 @@ def find_header(rows: Sequence[Sequence[object]], start: int = 0,
 def repeats_header(cells: Sequence[object]) -> bool:
     """True for a header line printed again inside the table (page breaks, per-building blocks)."""
     roles = _row_roles(cells)
-    return bool(roles) and _qualifies(_first_per_role(roles))
+    return roles is not None and bool(roles) and _qualifies(_first_per_role(roles))

@@ -157,7 +157,7 @@ class RowReader:
             unit_raw = ""  # a number where the unit goes is no unit
         hint = None
         words = False  # text where numbers go: maybe the header printed again
-        numbers = []
+        numbers: list[float | None] = []
         for c in self.numeric:
             value = cells[c] if c is not None and c < width else ""
             if value.__class__ is float:

@@ -1,3 +1,6 @@
+from dataclasses import asdict
+from types import SimpleNamespace
+
 import pytest
 from sqlalchemy import func, select
 
@@ -52,7 +55,8 @@ def test_reimport_replaces_and_never_duplicates(engine):
 def test_a_failure_midway_leaves_the_previous_version_intact(engine):
     replace_document(engine, VERSION, parsed(4))
     broken = parsed(6)
-    broken.items[5].designation = None  # NOT NULL: the insert fails after the delete
+    # designation NOT NULL: the insert fails after the delete (a stand-in item, as LineItem refuses None)
+    broken.items[5] = SimpleNamespace(**{**asdict(broken.items[5]), "designation": None})
     with pytest.raises(Exception):
         replace_document(engine, FileVersion("local", "f1", "etag-2", VERSION.path, "P", "P"), broken)
     assert counts(engine) == (1, 2, 4)
