@@ -47,7 +47,7 @@ ensure_env() {
 # Compile the parser with mypyc when its sources changed since the last build (a no-op otherwise);
 # without a C compiler it says why and everything runs from the Python sources.
 compile_parser() {
-  .venv/bin/python -m dpgf_assets.compile_parser || true
+  DPGF_PURE_PYTHON=1 .venv/bin/python -m dpgf_assets.compile_parser || true
 }
 
 command=${1:-}

@@ -8,7 +8,7 @@ hostile file can hang or exhaust memory (a zip bomb, XML entity expansion, a sin
 
 from __future__ import annotations
 
-import io
+import os
 import re
 import struct
 import zipfile
@@ -28,6 +28,7 @@ MAX_SHEET_XML = 100 * 1024 * 1024
 MAX_ROWS = 100_000
 MAX_COLUMNS = 1_000
 MAX_CELLS = 5_000_000
+MAX_PART_READ = 16 * 1024 * 1024  # workbook.xml and its relations, read for formulas
 XML_HEAD = 1024  # a DTD can only come before the root element, at the very start of a part
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -51,9 +52,17 @@ class Container:
     format: str  # xlsx | xlsm | xlsb | xls | ods | csv
     data: bytes
     sheet_xml: dict[str, bytes] = field(default_factory=dict)  # xlsx worksheet part → its XML
+    parts: dict[str, Part] = field(default_factory=dict)  # of a zip container, by name
 
-    def zip(self) -> zipfile.ZipFile:
-        return zipfile.ZipFile(io.BytesIO(self.data))
+    def part(self, name: str) -> bytes | None:
+        """A zip part's content (at most MAX_PART_READ bytes), None when absent or damaged."""
+        found = self.parts.get(name)
+        if found is None:
+            return None
+        try:
+            return inflate(self.data, found, MAX_PART_READ)
+        except _DAMAGED:
+            return None
 
 
 def _column_number(letters: bytes) -> int:
@@ -70,10 +79,11 @@ def _refuse(file: str, reason: str) -> ParseError:
 def open_container(path: Path, file: str) -> Container:
     """Read ``path`` and say what it is, or raise ``ParseError`` saying why it cannot be read."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _refuse(file, f"file too large ({size / 1e6:.0f} MB): refused")
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise _refuse(file, f"file too large ({size / 1e6:.0f} MB): refused")
+            data = handle.read()
     except OSError as exc:
         raise _refuse(file, f"cannot read the file: {exc.strerror or exc}") from None
     return read_container(data, file)
@@ -121,7 +131,7 @@ def _zip_container(data: bytes, file: str) -> Container:
             raise _refuse(file, "a PowerPoint document, not a workbook")
         else:
             raise _refuse(file, "a zip archive without a workbook inside")
-        container = Container(kind, data)
+        container = Container(kind, data, parts=by_name)
         _check_parts(parts, container, file)
     except _DAMAGED as exc:
         raise _refuse(file, f"damaged workbook: a part cannot be decompressed ({exc})") from None

@@ -41,6 +41,12 @@ class Section:
     description: str = ""
     parent_row: int | None = None  # row of the parent section: links uncoded chapters too (not in to_json)
 
+    def __init__(self, sheet: str, row: int, code: str | None, title: str, level: int, parent_code: str | None,
+                 description: str = "", parent_row: int | None = None) -> None:
+        # written out, as in LineItem
+        self.sheet, self.row, self.code, self.title, self.level = sheet, row, code, title, level
+        self.parent_code, self.description, self.parent_row = parent_code, description, parent_row
+
 
 @dataclass
 class LineItem:
@@ -58,6 +64,17 @@ class LineItem:
     flags: list[str] = field(default_factory=list)
     section_row: int | None = None  # row of its section: links items of uncoded chapters (not in to_json)
 
+    def __init__(self, sheet: str, row: int, code: str | None, designation: str, unit: str | None,
+                 unit_raw: str | None, quantity: float | None, unit_price: float | None, total: float | None,
+                 kind: str, section_code: str | None, flags: list[str] | None = None,
+                 section_row: int | None = None) -> None:
+        # written out: compiled with the parser, where the one dataclass generates would be interpreted
+        self.sheet, self.row, self.code, self.designation = sheet, row, code, designation
+        self.unit, self.unit_raw, self.quantity, self.unit_price = unit, unit_raw, quantity, unit_price
+        self.total, self.kind, self.section_code = total, kind, section_code
+        self.flags = [] if flags is None else flags
+        self.section_row = section_row
+
 
 @dataclass
 class Total:
@@ -66,6 +83,10 @@ class Total:
     label: str
     kind: str
     amount: float | None
+
+    def __init__(self, sheet: str, row: int, label: str, kind: str, amount: float | None) -> None:
+        # written out, as in LineItem
+        self.sheet, self.row, self.label, self.kind, self.amount = sheet, row, label, kind, amount
 
 
 @dataclass

@@ -99,6 +99,15 @@ class Row:
     total_kind: str | None = None
     amount: float | None = None
 
+    def __init__(self, number: int, kind: str, code: str | None = None, label: str = "",
+                 unit_raw: str | None = None, quantity: float | None = None, unit_price: float | None = None,
+                 total: float | None = None, hint: str | None = None, total_kind: str | None = None,
+                 amount: float | None = None) -> None:
+        # written out: the compiled parser then builds rows natively (the generated one is interpreted)
+        self.number, self.kind, self.code, self.label = number, kind, code, label
+        self.unit_raw, self.quantity, self.unit_price, self.total = unit_raw, quantity, unit_price, total
+        self.hint, self.total_kind, self.amount = hint, total_kind, amount
+
 
 def _number(value: object) -> float | None:
     if value.__class__ is float:

@@ -49,8 +49,7 @@ def _evaluate_formulas(container: Container, grids: WorkbookGrids) -> WorkbookFo
         return None
     if not any(has_uncached_formulas(xml) for xml in container.sheet_xml.values()):
         return None
-    with container.zip() as archive:
-        parts = sheet_parts(archive)
+    parts = sheet_parts(container.part("xl/workbook.xml"), container.part("xl/_rels/workbook.xml.rels"))
     return WorkbookFormulas(container.sheet_xml, parts, grids.rows_or_none)
 
 

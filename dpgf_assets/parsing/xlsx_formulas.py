@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-import zipfile
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -45,12 +44,9 @@ def _attributes(tag: bytes) -> dict[str, str]:
     return {k.decode(): html.unescape(v.decode("utf-8", "replace")) for k, v in _ATTRIBUTE.findall(tag)}
 
 
-def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+def sheet_parts(workbook: bytes | None, rels: bytes | None) -> dict[str, str]:
     """Sheet name → worksheet part (``xl/worksheets/sheet3.xml``) from the workbook and its relations."""
-    try:
-        workbook = archive.read("xl/workbook.xml")
-        rels = archive.read("xl/_rels/workbook.xml.rels")
-    except (KeyError, zipfile.BadZipFile, OSError):
+    if workbook is None or rels is None:
         return {}
     targets = {}
     for tag in _RELATION_TAG.findall(rels):

@@ -59,7 +59,7 @@ def read_directory(data: bytes, max_parts: int) -> list[Part]:
         if compressed == 0xFFFFFFFF or size_ == 0xFFFFFFFF or local == 0xFFFFFFFF:
             return _with_zipfile(data)
         raw = data[pos + _ENTRY.size:pos + _ENTRY.size + name_len]
-        name = raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+        name = raw.decode("utf-8" if flags & 0x800 or raw.isascii() else "cp437", "replace")
         parts.append(Part(name, method, crc, compressed, size_, local + shift))
         pos += _ENTRY.size + name_len + extra_len + comment_len
     return parts
