@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dpgf_assets.parsing.model import ENCRYPTED, ParseError
-from dpgf_assets.parsing.zipparts import Part, inflate, read_directory
+from dpgf_assets.parsing.zipparts import INFLATE_ERROR, Part, inflate, read_directory
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_ZIP_MEMBERS = 5_000
@@ -41,7 +41,7 @@ _ROWS_REPEATED = re.compile(rb'number-rows-repeated="(\d+)"')
 _COLUMNS_REPEATED = re.compile(rb'number-columns-repeated="(\d+)"')
 
 
-_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError,
+_DAMAGED = (zipfile.BadZipFile, zlib.error, INFLATE_ERROR, EOFError, OSError, RuntimeError, NotImplementedError,
             struct.error)
 
 

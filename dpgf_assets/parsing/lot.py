@@ -56,7 +56,7 @@ def lot_in_text(text: str, following: str = "") -> Lot:
 def lot_in_rows(rows: Iterable[Sequence[object]]) -> Lot:
     """The first lot named in title rows (each cell, with the next cell's text as a possible name)."""
     for cells in rows:
-        if not any(c.__class__ is str and "lot" in c.lower() for c in cells):
+        if not any(type(c) is str and "lot" in c.lower() for c in cells):
             continue
         texts = [clean_text(c) for c in cells if isinstance(c, str) and c.strip()]
         for i, text in enumerate(texts):

@@ -42,8 +42,12 @@ def _key(label: str) -> str:
     return key[marks.end():] if marks else key
 
 
+_TOTAL_STARTS = frozenset("tmnpcsra")  # the first letters of every total rule below: others skip them
+_FOOTER_STARTS = frozenset("falcsdnb")  # likewise for _FOOTER
+
+
 def _total_kind(key: str) -> str | None:
-    if not key:
+    if not key or key[0] not in _TOTAL_STARTS:
         return None
     if _TVA.match(key):
         return "tva"
@@ -110,7 +114,7 @@ class Row:
 
 
 def _number(value: object) -> float | None:
-    if value.__class__ is float:
+    if type(value) is float:
         return value  # type: ignore[return-value]
     if value == "" or value is None:
         return None
@@ -138,7 +142,7 @@ class RowReader:
         self.inline_codes = "code" not in columns
         self.no_numeric_columns = all(col is None for col in self.numeric)
 
-    def label_outside(self, cells: Sequence[object]) -> str:
+    def label_outside(self, cells: list[object]) -> str:
         """A label written outside the designation column (``TOTAL HT`` in column A or in a price column)."""
         for col, value in enumerate(cells):
             if col != self.unit and isinstance(value, str):
@@ -148,7 +152,7 @@ class RowReader:
                     return text
         return ""
 
-    def read(self, cells: Sequence[object], number: int) -> Row:
+    def read(self, cells: list[object], number: int) -> Row:
         """Read a data row and say what kind of line it is."""
         width = len(cells)
         col = self.code
@@ -161,7 +165,7 @@ class RowReader:
             code, label = split_inline_code(label)
         col = self.unit
         unit_value = cells[col] if col is not None and col < width else ""
-        unit_raw = clean_text(unit_value) if unit_value.__class__ is str and unit_value else ""
+        unit_raw = clean_text(unit_value) if type(unit_value) is str and unit_value else ""
         if unit_raw and (unit_raw[0].isdigit() or unit_raw[0] in "+-.(") and parse_number(unit_raw) is not None:
             unit_raw = ""  # a number where the unit goes is no unit
         hint = None
@@ -169,7 +173,7 @@ class RowReader:
         numbers: list[float | None] = []
         for c in self.numeric:
             value = cells[c] if c is not None and c < width else ""
-            if value.__class__ is float:
+            if type(value) is float:
                 numbers.append(value)
                 continue
             if value == "" or value is None:
@@ -178,7 +182,7 @@ class RowReader:
             numbers.append(parse_number(value))
         for c in reversed(self.numeric):  # the hint of the rightmost column wins, as before
             value = cells[c] if c is not None and c < width else ""
-            if value.__class__ is str and value:
+            if type(value) is str and value:
                 found = value_hint(value)
                 if found:
                     hint = hint or found
@@ -204,7 +208,7 @@ class RowReader:
             row.kind = "header"
         elif numeric or hint:
             row.kind = "article"  # a lump sum without unit; a coded one followed by sub-codes is a chapter
-        elif key and _FOOTER.match(key):
+        elif key and key[0] in _FOOTER_STARTS and _FOOTER.match(key):
             row.kind = "footer"
         elif code or option_kind(label) or is_heading_text(label, key):
             row.kind = "heading"
@@ -213,6 +217,6 @@ class RowReader:
         return row
 
 
-def classify_row(cells: Sequence[object], header: Header, number: int) -> Row:
+def classify_row(cells: list[object], header: Header, number: int) -> Row:
     """Read one data row of the table ``header`` describes (see ``RowReader``)."""
     return RowReader(header).read(cells, number)

@@ -40,7 +40,7 @@ def table_rows(grid: Grid, header: Header) -> list[Row]:
 
 def peek_texts(grid: Grid, limit: int = PEEK_ROWS) -> list[str]:
     """The strings recognition reads: every text cell of the first rows."""
-    texts = [c.strip() for cells in grid[:limit] for c in cells if c.__class__ is str and c]
+    texts = [c.strip() for cells in grid[:limit] for c in cells if type(c) is str and c]
     return [t for t in texts if t] if "" in texts else texts
 
 
