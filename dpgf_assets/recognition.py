@@ -78,8 +78,8 @@ _OTHER_NAME = re.compile(
     r"|rapport"
     r"|notice|acte d.engagement|reglement de (la )?consultation|memoire technique)\b"
 )
-_BLANKS = re.compile(r"[ \t\r\f\v\xa0]{2,}|[\t\r\f\v\xa0]")
-_HEADER_HINT = re.compile(r"designation|libelle|description|intitule")
+_BLANKS = str.maketrans("\t\r\f\v\xa0", "     ")
+_HEADER_WORDS = ("designation", "libelle", "description", "intitule")
 _PRICING_HINT = re.compile(r"\blot ?\d+|\boffres?\b|\bchiffrage\b|\bestimati|\bquantitatif|\bprix\b")
 _PRICING_FOLDERS = re.compile(r"^(dce|offres?|pieces ecrites|consultation|chiffrages?|analyse des offres|pro"
                               r"|dce - pro)\b")
@@ -89,8 +89,12 @@ def _fold(text: str) -> str:
     """Lower case, accents and other non-ASCII marks dropped: enough for the words recognition looks for."""
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    plain = text
-    return _BLANKS.sub(" ", plain.lower())
+    text = text.lower()
+    if "\t" in text or "\r" in text or "\f" in text or "\v" in text or "\xa0" in text:
+        text = text.translate(_BLANKS)
+    while "  " in text:  # runs of blanks become one space (newlines stay: they separate the texts)
+        text = text.replace("  ", " ")
+    return text
 
 
 def _confidence(margin: float) -> float:
@@ -167,12 +171,24 @@ def _peek_evidence(peek: WorkbookPeek, ev: _Evidence) -> None:
     _header_evidence(texts, blob, ev)
 
 
+def _word_positions(text: str, words: tuple[str, ...]) -> list[int]:
+    """Where any of ``words`` starts in ``text``, in order (plain searches, faster than an alternation)."""
+    found: list[int] = []
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            found.append(at)
+            at = text.find(word, at + len(word))
+    found.sort()
+    return found
+
+
 def _header_evidence(texts: list[str], blob: str, ev: _Evidence) -> None:
     """A price table header among the texts: a designation label and around it unit/quantity/price labels."""
     from dpgf_assets.parsing.header import column_role  # the parser's own column vocabulary
 
-    for match in _HEADER_HINT.finditer(blob):
-        line = blob.count("\n", 0, match.start())
+    for start in _word_positions(blob, _HEADER_WORDS):
+        line = blob.count("\n", 0, start)
         if len(texts[line]) > 40:
             continue
         roles = {column_role(t) for t in texts[max(0, line - 8):line + 9] if len(t) <= 40}
