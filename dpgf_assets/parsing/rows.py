@@ -179,14 +179,13 @@ class RowReader:
             if value == "" or value is None:
                 numbers.append(None)
                 continue
-            numbers.append(parse_number(value))
-        for c in reversed(self.numeric):  # the hint of the rightmost column wins, as before
-            value = cells[c] if c is not None and c < width else ""
-            if type(value) is str and value:
+            parsed = parse_number(value)
+            numbers.append(parsed)
+            if parsed is None and type(value) is str:
                 found = value_hint(value)
                 if found:
-                    hint = hint or found
-                elif parse_number(value) is None and value.strip():
+                    hint = found  # the rightmost column's hint wins
+                elif value.strip():
                     words = True
         q, pu, t = numbers
         row = Row(number, "blank", code, label, unit_raw or None, q, pu, t, hint)
