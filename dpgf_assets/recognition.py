@@ -14,9 +14,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
-DOC_TYPES = ("DPGF", "BPU", "DQE", "OTHER")
-SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
+DOC_TYPES: Final = ("DPGF", "BPU", "DQE", "OTHER")
+SPREADSHEET_EXTENSIONS: Final = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
 
 
 @dataclass
@@ -35,26 +36,26 @@ class Recognition:
     reasons: list[str]
 
 
-PRICING = ("DPGF", "BPU", "DQE")
-NAME_WEIGHT = 0.6
-FOLDER_WEIGHT = 0.3
-SHEET_WEIGHT = 0.4
-TOKEN_WEIGHT = 0.4
-HEADER_WEIGHT = 0.3
-UNTYPED_CEILING = 0.45
-MAX_TITLE_TEXT = 90
+PRICING: Final = ("DPGF", "BPU", "DQE")
+NAME_WEIGHT: Final = 0.6
+FOLDER_WEIGHT: Final = 0.3
+SHEET_WEIGHT: Final = 0.4
+TOKEN_WEIGHT: Final = 0.4
+HEADER_WEIGHT: Final = 0.3
+UNTYPED_CEILING: Final = 0.45
+MAX_TITLE_TEXT: Final = 90
 
 # Abbreviations and full titles of each type (matched on lower-case text without accents).
-_TYPE_WORDS = {
+_TYPE_WORDS: Final = {
     "DPGF": re.compile(r"\bd\.? ?p\.? ?g\.? ?f\b|decomposition (du |des )?prix globale?"
                        r"|decomposition globale et forfaitaire"),
     "BPU": re.compile(r"\bb\.? ?p\.? ?u\b|bordereau (des |de )?prix"),
     "DQE": re.compile(r"\bd\.? ?q\.? ?e\b|detail quantitatif|devis quantitatif"),
 }
 # What the first rows may say: (rule, words that must be there for the rule to be tried, pattern).
-_ANY_TYPE_WORD = re.compile("|".join(f"(?P<{t}>{p.pattern})" for t, p in _TYPE_WORDS.items()))
-_TYPE_HINT = re.compile(r"d\.? ?p|b\.? ?p|d\.? ?q|decomposition|bordereau|quantitatif")
-_TEXT_RULES = (
+_ANY_TYPE_WORD: Final = re.compile("|".join(f"(?P<{t}>{p.pattern})" for t, p in _TYPE_WORDS.items()))
+_TYPE_HINT: Final = re.compile(r"d\.? ?p|b\.? ?p|d\.? ?q|decomposition|bordereau|quantitatif")
+_TEXT_RULES: Final = (
     ("DQE_title", ("quantitatif",), re.compile(r"(?:devis|detail) quantitatif (?:et )?estimatif")),
     ("DPGF_title", ("decomposition",),
      re.compile(r"decomposition (?:du |des )?prix globale? (?:et )?forfaitaire"
@@ -71,18 +72,18 @@ _TEXT_RULES = (
     ("BPU_token", ("bpu",), re.compile(r"\bbpu\b")),
     ("DQE_token", ("dqe",), re.compile(r"\bdqe\b")),
 )
-TITLE_WEIGHTS = {"DQE": 1.5, "DPGF": 1.0, "BPU": 1.0, "OTHER": 1.2}
-_OTHER_NAME = re.compile(
+TITLE_WEIGHTS: Final = {"DQE": 1.5, "DPGF": 1.0, "BPU": 1.0, "OTHER": 1.2}
+_OTHER_NAME: Final = re.compile(
     r"\b(cctp|c\.c\.t\.p|ccap|cahier des clauses|planning|calendrier|gantt|factures?|avoir|contacts?|annuaire"
     r"|liste des (entreprises|intervenants|contacts)|catalogues?|tarifs?|compte[ -]rendu|proces[ -]verbal"
     r"|rapport"
     r"|notice|acte d.engagement|reglement de (la )?consultation|memoire technique)\b"
 )
-_BLANKS = str.maketrans("\t\r\f\v\xa0", "     ")
-_HEADER_WORDS = ("designation", "libelle", "description", "intitule")
-_PRICING_HINT = re.compile(r"\blot ?\d+|\boffres?\b|\bchiffrage\b|\bestimati|\bquantitatif|\bprix\b")
-_PRICING_FOLDERS = re.compile(r"^(dce|offres?|pieces ecrites|consultation|chiffrages?|analyse des offres|pro"
-                              r"|dce - pro)\b")
+_BLANKS: Final = str.maketrans("\t\r\f\v\xa0", "     ")
+_HEADER_WORDS: Final = ("designation", "libelle", "description", "intitule")
+_PRICING_HINT: Final = re.compile(r"\blot ?\d+|\boffres?\b|\bchiffrage\b|\bestimati|\bquantitatif|\bprix\b")
+_PRICING_FOLDERS: Final = re.compile(r"^(dce|offres?|pieces ecrites|consultation|chiffrages?"
+                                     r"|analyse des offres|pro|dce - pro)\b")
 
 
 def _fold(text: str) -> str:

@@ -15,34 +15,36 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from dpgf_assets.parsing.model import ENCRYPTED, ParseError
 from dpgf_assets.parsing.zipparts import INFLATE_ERROR, Part, inflate, read_directory
 
-MAX_FILE_BYTES = 256 * 1024 * 1024
-MAX_ZIP_MEMBERS = 5_000
-MAX_DECLARED_TOTAL = 1024 * 1024 * 1024
-MAX_MEMBER_BYTES = 200 * 1024 * 1024
-MAX_RATIO = 200
-MAX_SHEET_XML = 100 * 1024 * 1024
-MAX_ROWS = 100_000
-MAX_COLUMNS = 1_000
-MAX_CELLS = 5_000_000
-MAX_PART_READ = 16 * 1024 * 1024  # workbook.xml and its relations, read for formulas
-XML_HEAD = 1024  # a DTD can only come before the root element, at the very start of a part
+MAX_FILE_BYTES: Final = 256 * 1024 * 1024
+MAX_ZIP_MEMBERS: Final = 5_000
+MAX_DECLARED_TOTAL: Final = 1024 * 1024 * 1024
+MAX_MEMBER_BYTES: Final = 200 * 1024 * 1024
+MAX_RATIO: Final = 200
+MAX_SHEET_XML: Final = 100 * 1024 * 1024
+MAX_ROWS: Final = 100_000
+MAX_COLUMNS: Final = 1_000
+MAX_CELLS: Final = 5_000_000
+MAX_PART_READ: Final = 16 * 1024 * 1024  # workbook.xml and its relations, read for formulas
+XML_HEAD: Final = 1024  # a DTD can only come before the root element, at the very start of a part
 
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_ENCRYPTED_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
-_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
-_FAR_CELL = re.compile(rb' r="(?:([A-Z]{3})[0-9]+|[A-Z]{1,2}[0-9]{6,})"[^>]*(?<!/)>')
-_ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
-_ROWS_REPEATED = re.compile(rb'number-rows-repeated="(\d+)"')
-_COLUMNS_REPEATED = re.compile(rb'number-columns-repeated="(\d+)"')
+OLE2_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC: Final = (b"PK\x03\x04", b"PK\x05\x06")
+_ENCRYPTED_STREAMS: Final = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+_DTD: Final = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
+_FAR_CELL: Final = re.compile(rb' r="(?:([A-Z]{3})[0-9]+|[A-Z]{1,2}[0-9]{6,})"[^>]*(?<!/)>')
+_ODS_TAG: Final = re.compile(
+    rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
+_ROWS_REPEATED: Final = re.compile(rb'number-rows-repeated="(\d+)"')
+_COLUMNS_REPEATED: Final = re.compile(rb'number-columns-repeated="(\d+)"')
 
 
-_DAMAGED = (zipfile.BadZipFile, zlib.error, INFLATE_ERROR, EOFError, OSError, RuntimeError, NotImplementedError,
-            struct.error)
+_DAMAGED: Final = (zipfile.BadZipFile, zlib.error, INFLATE_ERROR, EOFError, OSError, RuntimeError,
+                   NotImplementedError, struct.error)
 
 
 @dataclass
@@ -160,8 +162,8 @@ def _check_zip_sizes(parts: list[Part], file: str) -> None:
 
 
 # The XML parts readers parse (theme, drawings, document properties are never read).
-READ_PARTS = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml",
-              "xl/styles.xml", "styles.xml", "meta.xml", "settings.xml")
+READ_PARTS: Final = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+                     "xl/sharedStrings.xml", "xl/styles.xml", "styles.xml", "meta.xml", "settings.xml")
 
 
 def _check_parts(parts: list[Part], container: Container, file: str) -> None:
@@ -191,7 +193,7 @@ def _check_parts(parts: list[Part], container: Container, file: str) -> None:
             container.sheet_xml[name] = data
 
 
-_SHAPES = bytes.maketrans(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"0" * 10 + b"A" * 26)
+_SHAPES: Final = bytes.maketrans(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"0" * 10 + b"A" * 26)
 
 
 def _check_xlsx_extent(xml: bytes, part: str, file: str) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Final, Iterable
 
-MAX_FORMULA_LENGTH = 4096
-MAX_RANGE_CELLS = 200_000
+MAX_FORMULA_LENGTH: Final = 4096
+MAX_RANGE_CELLS: Final = 200_000
 
 
 class FormulaError(Exception):
@@ -70,7 +70,7 @@ class AreaRef:
 Value = float | str | bool | None | ExcelError
 Node = tuple
 
-_TOKEN = re.compile(
+_TOKEN: Final = re.compile(
     r"""\s*(?:
       (?P<string>"(?:[^"]|"")*")
     | (?P<error>\#(?:REF!|N/A|DIV/0!|VALUE!|NAME\?|NUM!|NULL!))
@@ -83,8 +83,8 @@ _TOKEN = re.compile(
     )""",
     re.X,
 )
-_CELL = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)")
-_COLUMNS = re.compile(r"(\$?)([A-Za-z]{1,3}):(\$?)([A-Za-z]{1,3})")
+_CELL: Final = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)")
+_COLUMNS: Final = re.compile(r"(\$?)([A-Za-z]{1,3}):(\$?)([A-Za-z]{1,3})")
 
 
 def column_index(letters: str) -> int:
@@ -138,7 +138,7 @@ def _reference(text: str, anchor: tuple[int, int]) -> Node:
     return ("ref", cell(text))
 
 
-_A1 = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)(?![\w(])")
+_A1: Final = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)(?![\w(])")
 
 
 def shape_key(text: str, anchor: tuple[int, int]) -> str:
@@ -156,8 +156,9 @@ def shape_key(text: str, anchor: tuple[int, int]) -> str:
     return '"'.join(pieces)
 
 
-_PRECEDENCE = {"=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "&": 2, "+": 3, "-": 3, "*": 4, "/": 4,
-               "^": 5}
+_PRECEDENCE: Final = {
+    "=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "&": 2, "+": 3, "-": 3, "*": 4, "/": 4, "^": 5,
+}
 
 
 class _Parser:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Final, Sequence
 
 from dpgf_assets.parsing.values import fold
 
-HEADER_SCAN_ROWS = 45
-ROLES = ("code", "designation", "unit", "quantity", "unit_price", "total")
-PRICING_ROLES = ("unit", "quantity", "unit_price")
-MAX_HEADER_LABEL = 60
+HEADER_SCAN_ROWS: Final = 45
+ROLES: Final = ("code", "designation", "unit", "quantity", "unit_price", "total")
+PRICING_ROLES: Final = ("unit", "quantity", "unit_price")
+MAX_HEADER_LABEL: Final = 60
 
 # Checked in this order: the first rule that matches a label decides its role.
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (

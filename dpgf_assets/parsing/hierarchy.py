@@ -15,12 +15,13 @@ Rules, in the words of the people who read these files:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
 
 from dpgf_assets.parsing.model import LineItem, Section, Total
 from dpgf_assets.parsing.rows import Row, option_kind
 from dpgf_assets.parsing.values import code_level, is_code_prefix, normalise_unit
 
-DESCRIPTION_JOINER = "\n"
+DESCRIPTION_JOINER: Final = "\n"
 
 
 @dataclass

@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Final, Iterable, Sequence
 
 from dpgf_assets.parsing.values import clean_text, fold
 
-_LOT = re.compile(
+_LOT: Final = re.compile(
     r"\blot\s*(?:n\s*°|n°|no\.?|n\.|num(?:ero)?\.?|#)?\s*(\d{1,2})(?!\d)"  # the number
     r"\s*([a-z](?![a-z\d]))?"  # a letter after it: lot 4B
     r"\s*(?:[-:–—_.,/]+\s*)?(.*)$",  # the name
     re.I | re.S,
 )
-_NOT_NAME = re.compile(r"\b(d\.?p\.?g\.?f|b\.?p\.?u|d\.?q\.?e|offre|dce|indice [a-z0-9]+|v\d+)\b\.?", re.I)
-_CODE_KEYS = ("numero du lot", "n° du lot", "n° lot", "lot n°", "lot", "numero de lot", "code lot")
-_NAME_KEYS = ("designation du lot", "intitule du lot", "libelle du lot", "nom du lot", "lot designation")
-MAX_TITLE_TEXT = 120
+_NOT_NAME: Final = re.compile(
+    r"\b(d\.?p\.?g\.?f|b\.?p\.?u|d\.?q\.?e|offre|dce|indice [a-z0-9]+|v\d+)\b\.?", re.I)
+_CODE_KEYS: Final = ("numero du lot", "n° du lot", "n° lot", "lot n°", "lot", "numero de lot", "code lot")
+_NAME_KEYS: Final = ("designation du lot", "intitule du lot", "libelle du lot", "nom du lot",
+                      "lot designation")
+MAX_TITLE_TEXT: Final = 120
 # "(2)", "- Copie": the marks of a copied file, not part of a lot name
-_COPY_MARK = re.compile(r"\s*(\(\d{1,3}\)|- cop(ie|y)( \(\d+\))?)\s*$", re.I)
+_COPY_MARK: Final = re.compile(r"\s*(\(\d{1,3}\)|- cop(ie|y)( \(\d+\))?)\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class Lot:
     name: str | None
 
 
-NO_LOT = Lot(None, None)
+NO_LOT: Final = Lot(None, None)
 
 
 def _name(text: str) -> str | None:
@@ -83,7 +85,7 @@ def lot_in_key_values(rows: Iterable[Sequence[object]]) -> Lot:
     return Lot(code, name) if code else NO_LOT
 
 
-_EXTENSIONS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv")
+_EXTENSIONS: Final = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv")
 
 
 def file_stem(path: str) -> str:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Final
 
-_SECTION_EXTRAS = ("description", "parent_row")
-_ITEM_EXTRAS = ("flags", "section_row")
+_SECTION_EXTRAS: Final = ("description", "parent_row")
+_ITEM_EXTRAS: Final = ("flags", "section_row")
 
-ITEM_KINDS = ("article", "pm", "included", "option", "variant")
-TOTAL_KINDS = ("subtotal", "total_ht", "tva", "ttc", "prorata", "recap")
+ITEM_KINDS: Final = ("article", "pm", "included", "option", "variant")
+TOTAL_KINDS: Final = ("subtotal", "total_ht", "tva", "ttc", "prorata", "recap")
 
 
-ENCRYPTED = "password-protected (encrypted) workbook: open it in Excel and save it without a password"
+ENCRYPTED: Final = "password-protected (encrypted) workbook: open it in Excel and save it without a password"
 
 
 class ParseError(Exception):
@@ -41,8 +41,8 @@ class Section:
     description: str = ""
     parent_row: int | None = None  # row of the parent section: links uncoded chapters too (not in to_json)
 
-    def __init__(self, sheet: str, row: int, code: str | None, title: str, level: int, parent_code: str | None,
-                 description: str = "", parent_row: int | None = None) -> None:
+    def __init__(self, sheet: str, row: int, code: str | None, title: str, level: int,
+                 parent_code: str | None, description: str = "", parent_row: int | None = None) -> None:
         # written out, as in LineItem
         self.sheet, self.row, self.code, self.title, self.level = sheet, row, code, title, level
         self.parent_code, self.description, self.parent_row = parent_code, description, parent_row

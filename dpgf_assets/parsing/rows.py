@@ -10,29 +10,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Final, Sequence
 
 from dpgf_assets.parsing.header import Header, repeats_header
 from dpgf_assets.parsing.values import (clean_text, fold, normalise_code, parse_number, split_inline_code,
                                         value_hint)
 
-_LEADING_MARKS = re.compile(r"[^\w(]+")
-_OPTION_START = re.compile(r"[^\w(]*(options?|variantes?|pse|p\.s\.e|prestations? suppl)", re.I)
-_TVA = re.compile(r"(montant (de la )?)?t\.? ?v\.? ?a\b")
-_TTC = re.compile(r"(total|montant|net|prix)\b.*\bt\.?t\.?c\b")
-_PRORATA = re.compile(r"(compte |participation au compte )?prorata\b")
-_SUBTOTAL = re.compile(r"sous[ -]?tota(l|ux)\b|s/total|s\. ?total\b|report( de la page| page)?$|a reporter\b")
-_TOTAL = re.compile(r"(total|montant total|montant global)\b")
-_TOTAL_HT = re.compile(r"\bh\.? ?t\.?\b|hors tax|^total (general|base)\b|^montant (total|global)\b")
-_OPTION_WORDS = re.compile(r"\b(options?|variantes?|pse|p\.s\.e)\b")
-_RECAP = re.compile(r"(tableau )?recap(itulati(f|on))?\b")
-_FOOTER = re.compile(r"fait a|a .{1,40}, le\b|le soumissionnaire|l'entreprise\b|cachet|signature"
+_LEADING_MARKS: Final = re.compile(r"[^\w(]+")
+_OPTION_START: Final = re.compile(r"[^\w(]*(options?|variantes?|pse|p\.s\.e|prestations? suppl)", re.I)
+_TVA: Final = re.compile(r"(montant (de la )?)?t\.? ?v\.? ?a\b")
+_TTC: Final = re.compile(r"(total|montant|net|prix)\b.*\bt\.?t\.?c\b")
+_PRORATA: Final = re.compile(r"(compte |participation au compte )?prorata\b")
+_SUBTOTAL: Final = re.compile(
+    r"sous[ -]?tota(l|ux)\b|s/total|s\. ?total\b|report( de la page| page)?$|a reporter\b")
+_TOTAL: Final = re.compile(r"(total|montant total|montant global)\b")
+_TOTAL_HT: Final = re.compile(r"\bh\.? ?t\.?\b|hors tax|^total (general|base)\b|^montant (total|global)\b")
+_OPTION_WORDS: Final = re.compile(r"\b(options?|variantes?|pse|p\.s\.e)\b")
+_RECAP: Final = re.compile(r"(tableau )?recap(itulati(f|on))?\b")
+_FOOTER: Final = re.compile(r"fait a|a .{1,40}, le\b|le soumissionnaire|l'entreprise\b|cachet|signature"
                      r"|lu et approuve|date( et signature)?\s*:|nom et qualite|bon pour")
-_OPTION_TITLE = re.compile(r"(options?|variantes?|pse|p\.s\.e\.?|prestations? supplementaires?)\b")
-_DESCRIPTION = re.compile(r"marque|type|modele|ref\b|ref\.|reference|nota|nb\b|n\.b|y compris|compris"
+_OPTION_TITLE: Final = re.compile(r"(options?|variantes?|pse|p\.s\.e\.?|prestations? supplementaires?)\b")
+_DESCRIPTION: Final = re.compile(r"marque|type|modele|ref\b|ref\.|reference|nota|nb\b|n\.b|y compris|compris"
                           r"|localisation|dimensions?|finitions?|couleur|teinte|performances?|puissance|debit"
                           r"|classement")
-_BULLETS = "-•*–—·>"
+_BULLETS: Final = "-•*–—·>"
 
 
 def _key(label: str) -> str:
@@ -42,8 +43,8 @@ def _key(label: str) -> str:
     return key[marks.end():] if marks else key
 
 
-_TOTAL_STARTS = frozenset("tmnpcsra")  # the first letters of every total rule below: others skip them
-_FOOTER_STARTS = frozenset("falcsdnb")  # likewise for _FOOTER
+_TOTAL_STARTS: Final = frozenset("tmnpcsra")  # the first letters of every total rule below: others skip them
+_FOOTER_STARTS: Final = frozenset("falcsdnb")  # likewise for _FOOTER
 
 
 def _total_kind(key: str) -> str | None:

@@ -10,9 +10,11 @@ import math
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Final
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_NOT_NUMBER_PARTS = re.compile(r"(?:€|eur(?:os?)?|h\.?t\.?|t\.?t\.?c\.?|[\s\u00a0\u202f\u2009'’])", re.I)
+_NUMBER: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_NOT_NUMBER_PARTS: Final = re.compile(
+    r"(?:€|eur(?:os?)?|h\.?t\.?|t\.?t\.?c\.?|[\s\u00a0\u202f\u2009'’])", re.I)
 
 
 def clean_text(value: object) -> str:
@@ -90,7 +92,7 @@ def parse_number(value: object) -> float | None:
 
 # ---- units ---------------------------------------------------------------------------------------
 
-UNIT_ALIASES = {
+UNIT_ALIASES: Final = {
     "u": "u", "un": "u", "unite": "u", "unites": "u", "unit": "u", "pce": "u", "pc": "u", "piece": "u",
     "pieces": "u", "nb": "u", "nbre": "u", "no": "u", "p": "u",
     "ens": "ens", "ensemble": "ens", "ensembles": "ens",
@@ -107,7 +109,7 @@ UNIT_ALIASES = {
     "pm": "pm", "pourmemoire": "pm",
     "cmp": "cmp", "compris": "cmp", "inclus": "cmp", "incl": "cmp", "inclu": "cmp", "comp": "cmp",
 }
-_UNIT_NOISE = re.compile(r"[\s.\-_()]+")
+_UNIT_NOISE: Final = re.compile(r"[\s.\-_()]+")
 
 
 @lru_cache(maxsize=1024)
@@ -119,8 +121,9 @@ def normalise_unit(raw: str) -> str | None:
     return UNIT_ALIASES.get(key, key)
 
 
-_PM_TEXT = {"pm", "p.m", "p.m.", "pour memoire"}
-_INCLUDED_TEXT = {"cmp", "compris", "inclus", "incl", "incl.", "inclu", "compris ailleurs", "y compris"}
+_PM_TEXT: Final = {"pm", "p.m", "p.m.", "pour memoire"}
+_INCLUDED_TEXT: Final = {"cmp", "compris", "inclus", "incl", "incl.", "inclu", "compris ailleurs",
+                         "y compris"}
 
 
 def value_hint(value: object) -> str | None:
@@ -137,9 +140,9 @@ def value_hint(value: object) -> str | None:
 
 # ---- codes ---------------------------------------------------------------------------------------
 
-_CODE = re.compile(r"(?:[A-Z]{1,2}|\d{1,3}|[IVX]{1,5})(?:[.\-](?:\d{1,3}|[a-zA-Z]))*\.?")
-_INLINE_CODE = re.compile(r"((?:\d{1,3}|[A-Z])(?:\.\d{1,3})+|\d{1,3})(?:\.|\)|\s-)?\s+(\S.*)", re.S)
-_INLINE_SINGLE = re.compile(r"(\d{1,3})[.)]\s+(\S.*)", re.S)
+_CODE: Final = re.compile(r"(?:[A-Z]{1,2}|\d{1,3}|[IVX]{1,5})(?:[.\-](?:\d{1,3}|[a-zA-Z]))*\.?")
+_INLINE_CODE: Final = re.compile(r"((?:\d{1,3}|[A-Z])(?:\.\d{1,3})+|\d{1,3})(?:\.|\)|\s-)?\s+(\S.*)", re.S)
+_INLINE_SINGLE: Final = re.compile(r"(\d{1,3})[.)]\s+(\S.*)", re.S)
 
 
 @lru_cache(maxsize=8192)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Final
 
 from dpgf_assets.parsing.container import Container, open_container
 from dpgf_assets.parsing.grid import Grid, WorkbookGrids
@@ -23,8 +24,8 @@ from dpgf_assets.parsing.values import fold
 from dpgf_assets.parsing.xlsx_formulas import WorkbookFormulas, has_uncached_formulas, patch_grid, sheet_parts
 from dpgf_assets.recognition import WorkbookPeek, recognise
 
-PEEK_ROWS = 40
-_RECAP_SHEET = re.compile(r"^(recap|synthese|resume)")
+PEEK_ROWS: Final = 40
+_RECAP_SHEET: Final = re.compile(r"^(recap|synthese|resume)")
 
 
 def table_rows(grid: Grid, header: Header) -> list[Row]:

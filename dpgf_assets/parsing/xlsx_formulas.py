@@ -15,17 +15,17 @@ import html
 import posixpath
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Final, Iterable
 
 from dpgf_assets.parsing.formula import (Area, Evaluator, ExcelError, FormulaError, Value, column_index,
                                          parse_formula, shape_key)
 
-_UNCACHED = (re.compile(rb"</f>\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"),
+_UNCACHED: Final = (re.compile(rb"</f>\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"),
              re.compile(rb"<f\b[^>]*/>\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"))
-_CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
-MAX_DEPTH = 40
-MAX_REPORTED_FAILURES = 20
-EVALUATION_BUDGET = 2_000_000  # cell reads per workbook: beyond, formulas are left unevaluated
+_CELL_REF: Final = re.compile(r"([A-Z]{1,3})(\d+)")
+MAX_DEPTH: Final = 40
+MAX_REPORTED_FAILURES: Final = 20
+EVALUATION_BUDGET: Final = 2_000_000  # cell reads per workbook: beyond, formulas are left unevaluated
 
 GridLoader = Callable[[str], list[list[object]] | None]
 
@@ -35,9 +35,9 @@ def has_uncached_formulas(sheet_xml: bytes) -> bool:
     return b"<f" in sheet_xml and any(pattern.search(sheet_xml) for pattern in _UNCACHED)
 
 
-_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\s([^>]*)>")
-_RELATION_TAG = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*)>")
-_ATTRIBUTE = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
+_SHEET_TAG: Final = re.compile(rb"<(?:\w+:)?sheet\s([^>]*)>")
+_RELATION_TAG: Final = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*)>")
+_ATTRIBUTE: Final = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
 
 
 def _attributes(tag: bytes) -> dict[str, str]:
@@ -74,11 +74,11 @@ class FormulaCell:
         return self.text.lstrip("=+ ").upper().startswith("SUBTOTAL(")
 
 
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f(?=[\s/>])([^>]*?)(/?)>")
-_VALUE_TAG = re.compile(rb"\s*<(?:\w+:)?v(?:\s[^>]*)?(/?)>([^<]*)")
-_REF_ATTR = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
-_SHARED = re.compile(rb'\bt="shared"')
-_SHARED_INDEX = re.compile(rb'\bsi="(\d+)"')
+_FORMULA_TAG: Final = re.compile(rb"<(?:\w+:)?f(?=[\s/>])([^>]*?)(/?)>")
+_VALUE_TAG: Final = re.compile(rb"\s*<(?:\w+:)?v(?:\s[^>]*)?(/?)>([^<]*)")
+_REF_ATTR: Final = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
+_SHARED: Final = re.compile(rb'\bt="shared"')
+_SHARED_INDEX: Final = re.compile(rb'\bsi="(\d+)"')
 
 
 def read_formulas(sheet_xml: bytes) -> dict[tuple[int, int], FormulaCell]:

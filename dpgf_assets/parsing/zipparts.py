@@ -12,15 +12,15 @@ import io
 import struct
 import zipfile
 import zlib
-from typing import NamedTuple, cast
+from typing import Final, NamedTuple, cast
 
 from isal import isal_zlib
 
-_END = struct.Struct("<4s4H2LH")
-_ENTRY = struct.Struct("<4s6H3L5H2L")
-_LOCAL = struct.Struct("<4s5H3L2H")
-MAX_COMMENT = 65_535
-INFLATE_ERROR = cast(type[Exception], isal_zlib.error)  # its stub calls it an instance
+_END: Final = struct.Struct("<4s4H2LH")
+_ENTRY: Final = struct.Struct("<4s6H3L5H2L")
+_LOCAL: Final = struct.Struct("<4s5H3L2H")
+MAX_COMMENT: Final = 65_535
+INFLATE_ERROR: Final = cast(type[Exception], isal_zlib.error)  # its stub calls it an instance
 
 
 class Part(NamedTuple):
