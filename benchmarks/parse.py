@@ -5,7 +5,9 @@
 Generates a corpus (600 files, over 500 of them workbooks of every layout and format; --quick: 150)
 with its ground-truth manifest, then in the same run:
 
-- ours: ``parse_workbook`` on every workbook (best of two rounds), files/s and line items/s;
+- ours: ``parse_workbook`` on every workbook (best of two rounds), files/s and line items/s, with
+  the parser ``./dev.sh`` compiles (``"compiled"`` in the JSON says whether it ran; run with
+  ``DPGF_PURE_PYTHON=1`` for the Python sources);
 - baseline: what the former scripts did, ``pandas.read_excel(engine="openpyxl")`` on every sheet, then
   row by row (``iterrows``) keeping rows with a designation and a number; pandas with openpyxl reads
   .xlsx/.xlsm only, so the speed-up compares both on those same files, read file by file in turn
@@ -26,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from dpgf_assets import compiled
 from dpgf_assets.corpus import generate_library
 from dpgf_assets.corpus.scoring import ITEM_FIELDS, Score, parsed_view, score_file
 from dpgf_assets.parsing import ParseError, parse_workbook
@@ -150,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         workbooks = [e for e in entries if is_workbook(e["path"])]
         others = len(entries) - len(workbooks)
         log(f"corpus: {len(entries)} files ({len(workbooks)} workbooks, {others} other documents), "
-            f"generated in {time.perf_counter() - started:.1f} s (seed {args.seed})")
+            f"generated in {time.perf_counter() - started:.1f} s (seed {args.seed}); parser "
+            f"{'compiled with mypyc' if compiled.active() else 'running from its Python sources'}")
 
         rounds = [run_parser(root, workbooks) for _ in range(2)]
         results, seconds, per_file = min(rounds, key=lambda r: r[1])
@@ -205,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         "section_accuracy": round(score.ratio(score.sections_right, score.true_sections), 5),
         "totals_as_items": score.totals_as_items, "bad_files_refused": score.errors_right,
         "bad_files": score.errors_expected, "seed": args.seed, "quick": args.quick,
+        "compiled": compiled.active(),
     }
     print(json.dumps(figures))
     return 0

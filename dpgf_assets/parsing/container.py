@@ -203,7 +203,9 @@ def _check_xlsx_extent(xml: bytes, part: str, file: str) -> None:
     data = max(xml.find(b"<sheetData"), 0)  # column widths before it may have long decimals
     if shapes.find(b'000000"', data) >= 0 or shapes.find(b' r="AAA', data) >= 0:
         _check_far_cells(xml, part, file)
-    if len(xml) > 11_000:  # smaller sheets cannot hold enough rows or cells to matter
+    # Below 15,000 bytes the counts cannot matter: "<row" takes 4 bytes and "<c " or "<c>" 3, so
+    # rows × cells ≤ len² / 48 < MAX_CELLS, and MAX_ROWS rows need 400,000 bytes.
+    if len(xml) > 15_000:
         _check_counts(xml, part, file)
 
 
