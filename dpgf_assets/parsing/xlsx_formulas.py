@@ -27,6 +27,10 @@ MAX_DEPTH: Final = 40
 MAX_REPORTED_FAILURES: Final = 20
 EVALUATION_BUDGET: Final = 2_000_000  # cell reads per workbook: beyond, formulas are left unevaluated
 
+# Parsed formulas by shape (immutable trees): a template's formulas are parsed once for all its copies.
+_TREES: Final[dict[str, tuple]] = {}
+MAX_CACHED_TREES: Final = 4096
+
 GridLoader = Callable[[str], list[list[object]] | None]
 
 
@@ -145,8 +149,8 @@ class WorkbookFormulas:
         self.evaluator = Evaluator(self._cell, self._area)
         self.current_sheet = ""
         self.budget = EVALUATION_BUDGET
-        self.trees: dict[str, tuple] = {}
         self.unevaluated = 0
+        self.sheet_names: dict[str, str] = {}  # as a formula writes it → as the workbook names it
 
     def formulas_of(self, sheet: str) -> dict[tuple[int, int], FormulaCell]:
         if sheet not in self.formulas:
@@ -157,10 +161,11 @@ class WorkbookFormulas:
     def _sheet_name(self, sheet: str | None) -> str:
         if sheet is None:
             return self.current_sheet
-        for name in self.parts:
-            if name.lower() == sheet.lower():
-                return name
-        return sheet
+        name = self.sheet_names.get(sheet)
+        if name is None:
+            lower = sheet.lower()
+            name = self.sheet_names[sheet] = next((n for n in self.parts if n.lower() == lower), sheet)
+        return name
 
     def _cell(self, sheet: str | None, row: int, col: int) -> Value:
         self.budget -= 1
@@ -209,11 +214,13 @@ class WorkbookFormulas:
         return value
 
     def _tree(self, formula: FormulaCell) -> tuple:
-        """The parsed formula, shared by every cell the same formula was copied to."""
+        """The parsed formula, shared by every cell (of any workbook) the same formula was copied to."""
         shape = shape_key(formula.text, formula.anchor)
-        tree = self.trees.get(shape)
+        tree = _TREES.get(shape)
         if tree is None:
-            tree = self.trees[shape] = parse_formula(formula.text, formula.anchor)
+            if len(_TREES) >= MAX_CACHED_TREES:
+                _TREES.clear()
+            tree = _TREES[shape] = parse_formula(formula.text, formula.anchor)
         return tree
 
     def evaluate_sheet(self, sheet: str) -> dict[tuple[int, int], Value]:
