@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Final, Sequence
 
 from dpgf_assets.parsing.header import Header, repeats_header
-from dpgf_assets.parsing.values import (clean_text, fold, normalise_code, parse_number, split_inline_code,
-                                        value_hint)
+from dpgf_assets.parsing.values import (FOLD_TABLE, clean_text, fold, normalise_code, parse_number,
+                                        split_inline_code, value_hint)
 
 _LEADING_MARKS: Final = re.compile(r"[^\w(]+")
 _OPTION_START: Final = re.compile(r"[^\w(]*(options?|variantes?|pse|p\.s\.e|prestations? suppl)", re.I)
@@ -38,7 +38,16 @@ _BULLETS: Final = "-•*–—·>"
 
 def _key(label: str) -> str:
     """The folded label without leading bullets (``▸ SOUS-TOTAL`` → ``sous-total``)."""
-    key = fold(label)
+    return _without_marks(fold(label))
+
+
+def _clean_key(label: str) -> str:
+    """``_key`` of a label ``clean_text`` gave: its blanks are collapsed already, except across lines."""
+    key = label.lower() if label.isascii() else label.translate(FOLD_TABLE).lower()
+    return _without_marks(" ".join(key.split()) if "\n" in key else key)
+
+
+def _without_marks(key: str) -> str:
     marks = _LEADING_MARKS.match(key)
     return key[marks.end():] if marks else key
 
@@ -197,7 +206,7 @@ class RowReader:
         if unit_raw:
             row.kind = "header" if maybe_header and repeats_header(cells) else "article"
             return row
-        key = _key(label) if label else ""
+        key = _clean_key(label) if label else ""
         kind = _total_kind(key)
         if kind:
             row.kind, row.total_kind = "total", kind

@@ -27,6 +27,8 @@ def clean_text(value: object) -> str:
     if "\n" in text or "\r" in text:
         lines = (" ".join(line.split()) for line in text.splitlines())
         return "\n".join(line for line in lines if line)
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # already clean (only plain spaces are printable blanks): most cells
     return " ".join(text.split())
 
 
