@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Final
 
 from dpgf_assets.parsing.model import ENCRYPTED, ParseError
-from dpgf_assets.parsing.zipparts import INFLATE_ERROR, Part, inflate, read_directory
+from dpgf_assets.parsing.zipparts import INFLATE_ERROR, Part, inflate, read_directory, with_parts_stored
 
 MAX_FILE_BYTES: Final = 256 * 1024 * 1024
 MAX_ZIP_MEMBERS: Final = 5_000
@@ -55,9 +55,18 @@ class Container:
     data: bytes
     sheet_xml: dict[str, bytes] = field(default_factory=dict)  # xlsx worksheet part → its XML
     parts: dict[str, Part] = field(default_factory=dict)  # of a zip container, by name
+    inflated: dict[str, bytes] = field(default_factory=dict)  # xlsx parts the reader parses, read whole
+
+    def reader_data(self) -> bytes:
+        """What the workbook reader gets: for xlsx, the archive with the parts already inflated stored."""
+        if not self.inflated:
+            return self.data
+        return with_parts_stored(self.data, list(self.parts.values()), {**self.inflated, **self.sheet_xml})
 
     def part(self, name: str) -> bytes | None:
         """A zip part's content (at most MAX_PART_READ bytes), None when absent or damaged."""
+        if name in self.inflated:
+            return self.inflated[name]
         found = self.parts.get(name)
         if found is None:
             return None
@@ -175,13 +184,17 @@ def _check_parts(parts: list[Part], container: Container, file: str) -> None:
                       (container.format == "ods" and name == "content.xml")
         if not whole_sheet and name not in READ_PARTS:
             continue
-        data = inflate(container.data, part, MAX_SHEET_XML if whole_sheet else XML_HEAD)
+        xlsx = container.format in ("xlsx", "xlsm")
+        whole = xlsx and not whole_sheet and part.size <= MAX_PART_READ  # read whole once, for the reader too
+        data = inflate(container.data, part, MAX_SHEET_XML if whole_sheet else part.size if whole else XML_HEAD)
         if whole_sheet and len(data) != part.size and len(data) <= MAX_SHEET_XML:
             raise zipfile.BadZipFile(f"{name} inflates to {len(data)} bytes, not the {part.size} declared")
         if _DTD.search(data, 0, XML_HEAD):
             raise _refuse(file, f"refused: part {name} declares XML entities or a DTD "
                                 "(entity-expansion attack?)")
         if not whole_sheet:
+            if whole and len(data) == part.size:
+                container.inflated[name] = data
             continue
         if len(data) > MAX_SHEET_XML:
             raise _refuse(file, f"sheet too large: part {name} exceeds {MAX_SHEET_XML // 1_000_000} MB "

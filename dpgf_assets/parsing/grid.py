@@ -85,7 +85,7 @@ class WorkbookGrids:
             self.grids[csv_sheet] = read_csv(container.data, file)
             return
         try:
-            self.book = CalamineWorkbook.from_filelike(io.BytesIO(container.data))
+            self.book = CalamineWorkbook.from_filelike(io.BytesIO(container.reader_data()))
             metadata = self.book.sheets_metadata
         except BaseException as exc:  # noqa: BLE001 - calamine errors and panics are about the file
             _guard(exc)

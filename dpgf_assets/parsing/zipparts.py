@@ -69,8 +69,8 @@ def read_directory(data: bytes, max_parts: int) -> list[Part]:
     return parts
 
 
-def inflate(data: bytes, part: Part, limit: int) -> bytes:
-    """Up to ``limit + 1`` bytes of a part; a part read whole is checked against its CRC."""
+def raw_bytes(data: bytes, part: Part) -> bytes:
+    """A part's bytes as stored in the archive (compressed or not)."""
     if part.offset + _LOCAL.size > len(data):
         raise zipfile.BadZipFile(f"{part.name} lies beyond the end of the file")
     header = _LOCAL.unpack_from(data, part.offset)
@@ -80,6 +80,12 @@ def inflate(data: bytes, part: Part, limit: int) -> bytes:
     raw = data[start:start + part.compressed]
     if len(raw) < part.compressed:
         raise zipfile.BadZipFile(f"{part.name} is cut short")
+    return raw
+
+
+def inflate(data: bytes, part: Part, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes of a part; a part read whole is checked against its CRC."""
+    raw = raw_bytes(data, part)
     if part.method == zipfile.ZIP_STORED:
         content = raw[:limit + 1]
     elif part.method == zipfile.ZIP_DEFLATED:
@@ -89,3 +95,23 @@ def inflate(data: bytes, part: Part, limit: int) -> bytes:
     if len(content) == part.size <= limit and zlib.crc32(content) != part.crc:
         raise zipfile.BadZipFile(f"bad CRC-32 for {part.name}")
     return content
+
+
+def with_parts_stored(data: bytes, parts: list[Part], contents: dict[str, bytes]) -> bytes:
+    """The archive rewritten with the parts of ``contents`` (already inflated and checked) stored
+    uncompressed, the others copied as they are: the reader then inflates nothing twice."""
+    pieces: list[bytes] = []
+    directory: list[bytes] = []
+    offset = 0
+    for part in parts:
+        name = part.name.encode("utf-8")
+        content = contents.get(part.name)
+        method, body = (zipfile.ZIP_STORED, content) if content is not None else (part.method, raw_bytes(data, part))
+        local = _LOCAL.pack(b"PK\x03\x04", 20, 0x800, method, 0, 0x21, part.crc, len(body), part.size, len(name), 0)
+        directory.append(_ENTRY.pack(b"PK\x01\x02", 20, 20, 0x800, method, 0, 0x21, part.crc, len(body), part.size,
+                                     len(name), 0, 0, 0, 0, 0, offset) + name)
+        pieces += (local, name, body)
+        offset += len(local) + len(name) + len(body)
+    listing = b"".join(directory)
+    end = _END.pack(b"PK\x05\x06", 0, 0, len(parts), len(parts), len(listing), offset, 0)
+    return b"".join(pieces) + listing + end
