@@ -140,11 +140,24 @@ def _path_evidence(path: str, ev: _Evidence) -> None:
     if match:
         ev.add("pricing", 0.15, f"name: '{match.group(0)}' suggests pricing")
     for folder in folders:
+        for doc_type, weight in _folder_evidence(folder):
+            ev.add(doc_type, weight, f"folder: '{folder}'")
+
+
+_FOLDERS_SEEN: Final[dict[str, list[tuple[str, float]]]] = {}  # a library's files share their folders
+
+
+def _folder_evidence(folder: str) -> list[tuple[str, float]]:
+    found = _FOLDERS_SEEN.get(folder)
+    if found is None:
         key = _fold(folder)
-        for doc_type, _ in _type_words(key):
-            ev.add(doc_type, FOLDER_WEIGHT, f"folder: '{folder}'")
+        found = [(doc_type, FOLDER_WEIGHT) for doc_type, _ in _type_words(key)]
         if _PRICING_FOLDERS.match(key):
-            ev.add("pricing", 0.1, f"folder: '{folder}'")
+            found.append(("pricing", 0.1))
+        if len(_FOLDERS_SEEN) >= 4096:
+            _FOLDERS_SEEN.clear()
+        _FOLDERS_SEEN[folder] = found
+    return found
 
 
 def _peek_evidence(peek: WorkbookPeek, ev: _Evidence) -> None:
