@@ -22,10 +22,14 @@ from dpgf_assets.parsing.model import ENCRYPTED, ParseError
 Grid = list[list[object]]
 
 
-@dataclass(frozen=True)
+@dataclass
 class SheetInfo:
     name: str
     visible: bool
+
+    def __init__(self, name: str, visible: bool) -> None:
+        # written out so the compiled parser builds it natively (see model.LineItem)
+        self.name, self.visible = name, visible
 
 
 def _reader_failure(file: str, exc: BaseException) -> ParseError:

@@ -29,10 +29,14 @@ MAX_TITLE_TEXT: Final = 120
 _COPY_MARK: Final = re.compile(r"\s*(\(\d{1,3}\)|- cop(ie|y)( \(\d+\))?)\s*$", re.I)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Lot:
     code: str | None
     name: str | None
+
+    def __init__(self, code: str | None, name: str | None) -> None:
+        # written out so the compiled parser builds it natively (see model.LineItem); never changed after
+        self.code, self.name = code, name
 
 
 NO_LOT: Final = Lot(None, None)

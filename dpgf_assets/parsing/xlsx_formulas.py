@@ -36,7 +36,8 @@ GridLoader = Callable[[str], list[list[object]] | None]
 
 def has_uncached_formulas(sheet_xml: bytes) -> bool:
     """True when some formula cell of the sheet XML has no cached value (cheap byte search)."""
-    return b"<f" in sheet_xml and any(pattern.search(sheet_xml) for pattern in _UNCACHED)
+    # "</f>": a formula's text, or the master of the shared formulas a sheet's "<f .../>" cells copy
+    return b"</f>" in sheet_xml and any(pattern.search(sheet_xml) for pattern in _UNCACHED)
 
 
 _SHEET_TAG: Final = re.compile(rb"<(?:\w+:)?sheet\s([^>]*)>")
@@ -45,7 +46,11 @@ _ATTRIBUTE: Final = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
 
 
 def _attributes(tag: bytes) -> dict[str, str]:
-    return {k.decode(): html.unescape(v.decode("utf-8", "replace")) for k, v in _ATTRIBUTE.findall(tag)}
+    return {k.decode(): _unescape(v.decode("utf-8", "replace")) for k, v in _ATTRIBUTE.findall(tag)}
+
+
+def _unescape(text: str) -> str:
+    return html.unescape(text) if "&" in text else text
 
 
 def sheet_parts(workbook: bytes | None, rels: bytes | None) -> dict[str, str]:
@@ -107,7 +112,7 @@ def read_formulas(sheet_xml: bytes) -> dict[tuple[int, int], FormulaCell]:
             close = sheet_xml.find(b"</", after)
             if close < 0:
                 break
-            text = html.unescape(sheet_xml[after:close].decode("utf-8", "replace"))
+            text = _unescape(sheet_xml[after:close].decode("utf-8", "replace"))
             after = sheet_xml.find(b">", close) + 1
         value = _VALUE_TAG.match(sheet_xml, after)
         cached = bool(value and not value.group(1) and value.group(2).strip())
@@ -155,7 +160,7 @@ class WorkbookFormulas:
     def formulas_of(self, sheet: str) -> dict[tuple[int, int], FormulaCell]:
         if sheet not in self.formulas:
             xml = self.sheet_xml.get(self.parts.get(sheet, ""), b"")
-            self.formulas[sheet] = read_formulas(xml) if b"<f" in xml else {}
+            self.formulas[sheet] = read_formulas(xml) if b"</f>" in xml else {}
         return self.formulas[sheet]
 
     def _sheet_name(self, sheet: str | None) -> str:

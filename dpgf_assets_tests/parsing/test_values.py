@@ -52,6 +52,12 @@ def test_non_codes(raw):
     assert normalise_code(raw) is None
 
 
+def test_a_boolean_cell_is_no_code_even_after_the_number_one():
+    # True == 1 == 1.0 as keys: a memo shared by all three would answer "1" for TRUE
+    assert normalise_code(1.0) == "1" and normalise_code(1) == "1"
+    assert normalise_code(True) is None and normalise_code(False) is None
+
+
 @pytest.mark.parametrize("text, code, rest", [
     ("3.1.1.  Dalle béton ép. 20 cm", "3.1.1", "Dalle béton ép. 20 cm"),
     ("3.1 GROS OEUVRE", "3.1", "GROS OEUVRE"),
