@@ -7,4 +7,18 @@ __path__ = _module_path(__name__, __path__)  # the compiled modules first, when 
 from dpgf_assets.parsing.model import LineItem, ParsedDocument, ParseError, Section, Table, Total
 from dpgf_assets.parsing.workbook import parse_workbook
 
-__all__ = ["LineItem", "ParsedDocument", "ParseError", "Section", "Table", "Total", "parse_workbook"]
+__all__ = ["LineItem", "ParsedDocument", "ParseError", "Section", "Table", "Total", "forget_earlier_workbooks",
+           "parse_workbook"]
+
+
+def forget_earlier_workbooks() -> None:
+    """Empty what parsing remembers across workbooks (codes, units, formula shapes, folders).
+
+    Those memories only save work; a benchmark clears them so that no file is timed against itself.
+    """
+    from dpgf_assets import recognition
+    from dpgf_assets.parsing import values, xlsx_formulas
+
+    for seen in (values._CODES_SEEN, xlsx_formulas._TREES, recognition._FOLDERS_SEEN):
+        seen.clear()
+    values.normalise_unit.cache_clear()
