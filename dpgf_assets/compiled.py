@@ -9,6 +9,7 @@ source edited since, ``DPGF_PURE_PYTHON=1``) the Python sources run, with the sa
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -47,19 +48,19 @@ def is_current(build_dir: Path | None = None) -> bool:
     return manifest.get("abi") == abi() and manifest.get("sources") == fingerprint(sources())
 
 
-_checked: dict[str, bool] = {}
+@functools.cache
+def _build_in_use() -> bool:
+    """Checked once per process, for both packages; a stale build is said once."""
+    current = is_current()
+    if not current and (BUILD_DIR / MANIFEST).exists():
+        log.warning("the compiled parser is older than its sources: using the Python sources "
+                    "(./dev.sh rebuilds it)")
+    return current
 
 
 def module_path(package: str, path: list[str]) -> list[str]:
     """``path`` for ``package``, with the compiled modules' directory first when the build is current."""
-    if os.environ.get(DISABLE_ENV):
-        return path
-    if "current" not in _checked:
-        _checked["current"] = is_current()
-        if not _checked["current"] and (BUILD_DIR / MANIFEST).exists():
-            log.warning("the compiled parser is older than its sources: using the Python sources "
-                        "(./dev.sh rebuilds it)")
-    if not _checked["current"]:
+    if os.environ.get(DISABLE_ENV) or not _build_in_use():
         return path
     compiled = str(BUILD_DIR.joinpath(*package.split(".")))
     return [compiled, *[p for p in path if p != compiled]]

@@ -13,6 +13,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
@@ -79,7 +80,7 @@ _OTHER_NAME: Final = re.compile(
     r"|rapport"
     r"|notice|acte d.engagement|reglement de (la )?consultation|memoire technique)\b"
 )
-_BLANKS: Final = str.maketrans("\t\r\f\v\xa0", "     ")
+_BLANKS: Final = str.maketrans("\t\r\f\v", "    ")
 _HEADER_WORDS: Final = ("designation", "libelle", "description", "intitule")
 _PRICING_HINT: Final = re.compile(r"\blot ?\d+|\boffres?\b|\bchiffrage\b|\bestimati|\bquantitatif|\bprix\b")
 _PRICING_FOLDERS: Final = re.compile(r"^(dce|offres?|pieces ecrites|consultation|chiffrages?"
@@ -91,7 +92,7 @@ def _fold(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = text.lower()
-    if "\t" in text or "\r" in text or "\f" in text or "\v" in text or "\xa0" in text:
+    if "\t" in text or "\r" in text or "\f" in text or "\v" in text:  # ASCII by now: no \xa0 left
         text = text.translate(_BLANKS)
     while "  " in text:  # runs of blanks become one space (newlines stay: they separate the texts)
         text = text.replace("  ", " ")
@@ -144,20 +145,13 @@ def _path_evidence(path: str, ev: _Evidence) -> None:
             ev.add(doc_type, weight, f"folder: '{folder}'")
 
 
-_FOLDERS_SEEN: Final[dict[str, list[tuple[str, float]]]] = {}  # a library's files share their folders
-
-
-def _folder_evidence(folder: str) -> list[tuple[str, float]]:
-    found = _FOLDERS_SEEN.get(folder)
-    if found is None:
-        key = _fold(folder)
-        found = [(doc_type, FOLDER_WEIGHT) for doc_type, _ in _type_words(key)]
-        if _PRICING_FOLDERS.match(key):
-            found.append(("pricing", 0.1))
-        if len(_FOLDERS_SEEN) >= 4096:
-            _FOLDERS_SEEN.clear()
-        _FOLDERS_SEEN[folder] = found
-    return found
+@lru_cache(maxsize=4096)  # a library's files share their folders
+def _folder_evidence(folder: str) -> tuple[tuple[str, float], ...]:
+    key = _fold(folder)
+    found = [(doc_type, FOLDER_WEIGHT) for doc_type, _ in _type_words(key)]
+    if _PRICING_FOLDERS.match(key):
+        found.append(("pricing", 0.1))
+    return tuple(found)
 
 
 def _peek_evidence(peek: WorkbookPeek, ev: _Evidence) -> None:

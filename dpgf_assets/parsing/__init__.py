@@ -7,18 +7,19 @@ __path__ = _module_path(__name__, __path__)  # the compiled modules first, when 
 from dpgf_assets.parsing.model import LineItem, ParsedDocument, ParseError, Section, Table, Total
 from dpgf_assets.parsing.workbook import parse_workbook
 
-__all__ = ["LineItem", "ParsedDocument", "ParseError", "Section", "Table", "Total", "forget_earlier_workbooks",
-           "parse_workbook"]
+__all__ = ["LineItem", "ParsedDocument", "ParseError", "Section", "Table", "Total",
+           "forget_earlier_workbooks", "parse_workbook"]
 
 
 def forget_earlier_workbooks() -> None:
-    """Empty what parsing remembers across workbooks (codes, units, formula shapes, folders).
+    """Empty what parsing remembers across workbooks (codes, units, header labels, formula shapes, folders).
 
     Those memories only save work; a benchmark clears them so that no file is timed against itself.
     """
     from dpgf_assets import recognition
-    from dpgf_assets.parsing import values, xlsx_formulas
+    from dpgf_assets.parsing import header, values, xlsx_formulas
 
-    for seen in (values._CODES_SEEN, xlsx_formulas._TREES, recognition._FOLDERS_SEEN):
-        seen.clear()
-    values.normalise_unit.cache_clear()
+    for memory in (values.normalise_code, values.normalise_unit, header.column_role,
+                   recognition._folder_evidence):
+        memory.cache_clear()
+    xlsx_formulas.forget_formula_shapes()

@@ -29,7 +29,7 @@ MAX_SHEET_XML: Final = 100 * 1024 * 1024
 MAX_ROWS: Final = 100_000
 MAX_COLUMNS: Final = 1_000
 MAX_CELLS: Final = 5_000_000
-MAX_PART_READ: Final = 16 * 1024 * 1024  # workbook.xml and its relations, read for formulas
+MAX_PART_READ: Final = 16 * 1024 * 1024  # an XML part calamine or the formulas read, kept whole up to this
 XML_HEAD: Final = 1024  # a DTD can only come before the root element, at the very start of a part
 
 OLE2_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -177,16 +177,16 @@ READ_PARTS: Final = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workboo
 
 def _check_parts(parts: list[Part], container: Container, file: str) -> None:
     """No DTD/entity in the XML parts read; no sheet so large or far-reaching that a reader would choke."""
+    xlsx = container.format in ("xlsx", "xlsm")
     for part in parts:
         name = part.name
-        whole_sheet = (container.format in ("xlsx", "xlsm") and name.startswith("xl/worksheets/")
-                       and name.endswith(".xml") and name.count("/") == 2) or \
-                      (container.format == "ods" and name == "content.xml")
+        whole_sheet = (xlsx and name.startswith("xl/worksheets/") and name.endswith(".xml")
+                       and name.count("/") == 2) or (container.format == "ods" and name == "content.xml")
         if not whole_sheet and name not in READ_PARTS:
             continue
-        xlsx = container.format in ("xlsx", "xlsm")
         whole = xlsx and not whole_sheet and part.size <= MAX_PART_READ  # read whole once, for the reader too
-        data = inflate(container.data, part, MAX_SHEET_XML if whole_sheet else part.size if whole else XML_HEAD)
+        limit = MAX_SHEET_XML if whole_sheet else part.size if whole else XML_HEAD
+        data = inflate(container.data, part, limit)
         if whole_sheet and len(data) != part.size and len(data) <= MAX_SHEET_XML:
             raise zipfile.BadZipFile(f"{name} inflates to {len(data)} bytes, not the {part.size} declared")
         if _DTD.search(data, 0, XML_HEAD):

@@ -147,31 +147,22 @@ _INLINE_CODE: Final = re.compile(r"((?:\d{1,3}|[A-Z])(?:\.\d{1,3})+|\d{1,3})(?:\
 _INLINE_SINGLE: Final = re.compile(r"(\d{1,3})[.)]\s+(\S.*)", re.S)
 
 
-_CODES_SEEN: Final[dict[str, str | None]] = {}  # code cells as written → their code (a library repeats them)
-
-
+@lru_cache(maxsize=8192, typed=True)  # typed: a TRUE cell is no code, whatever 1.0 gave before it
 def normalise_code(value: object) -> str | None:
     """An article or chapter code as text (a number cell 5.0 is ``"5"``), or None when not a code."""
-    if isinstance(value, str):
-        if value in _CODES_SEEN:
-            return _CODES_SEEN[value]
-        code = _code_of_text(value)
-        if len(_CODES_SEEN) >= 8192:
-            _CODES_SEEN.clear()
-        _CODES_SEEN[value] = code
-        return code
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
         if not math.isfinite(value) or value < 0 or value >= 1000:
             return None
-        return _code_of_text(format(float(value), ".10g"))
-    return None
-
-
-def _code_of_text(text: str) -> str | None:
-    text = text.strip()
-    if not text or len(text) > 24 or not _CODE.fullmatch(text):
+        text = format(float(value), ".10g")
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 24:
+            return None
+    else:
+        return None
+    if not _CODE.fullmatch(text):
         return None
     return text.rstrip(".")
 

@@ -31,6 +31,12 @@ EVALUATION_BUDGET: Final = 2_000_000  # cell reads per workbook: beyond, formula
 _TREES: Final[dict[str, tuple]] = {}
 MAX_CACHED_TREES: Final = 4096
 
+
+
+def forget_formula_shapes() -> None:
+    _TREES.clear()
+
+
 GridLoader = Callable[[str], list[list[object]] | None]
 
 
@@ -224,7 +230,7 @@ class WorkbookFormulas:
         tree = _TREES.get(shape)
         if tree is None:
             if len(_TREES) >= MAX_CACHED_TREES:
-                _TREES.clear()
+                forget_formula_shapes()
             tree = _TREES[shape] = parse_formula(formula.text, formula.anchor)
         return tree
 

@@ -106,10 +106,15 @@ def with_parts_stored(data: bytes, parts: list[Part], contents: dict[str, bytes]
     for part in parts:
         name = part.name.encode("utf-8")
         content = contents.get(part.name)
-        method, body = (zipfile.ZIP_STORED, content) if content is not None else (part.method, raw_bytes(data, part))
-        local = _LOCAL.pack(b"PK\x03\x04", 20, 0x800, method, 0, 0x21, part.crc, len(body), part.size, len(name), 0)
-        directory.append(_ENTRY.pack(b"PK\x01\x02", 20, 20, 0x800, method, 0, 0x21, part.crc, len(body), part.size,
-                                     len(name), 0, 0, 0, 0, 0, offset) + name)
+        if content is None:
+            method, body = part.method, raw_bytes(data, part)
+        else:
+            method, body = zipfile.ZIP_STORED, content
+        # version 2.0, UTF-8 names, no date (1980-01-01)
+        local = _LOCAL.pack(b"PK\x03\x04", 20, 0x800, method, 0, 0x21, part.crc, len(body), part.size,
+                            len(name), 0)
+        directory.append(_ENTRY.pack(b"PK\x01\x02", 20, 20, 0x800, method, 0, 0x21, part.crc, len(body),
+                                     part.size, len(name), 0, 0, 0, 0, 0, offset) + name)
         pieces += (local, name, body)
         offset += len(local) + len(name) + len(body)
     listing = b"".join(directory)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -52,7 +53,8 @@ def test_where_a_c_compiler_exists_the_parser_in_use_is_the_compiled_one() -> No
         pytest.skip("no C compiler or Python headers here: the parser runs from its sources")
     if os.environ.get(compiled.DISABLE_ENV):
         pytest.skip(f"{compiled.DISABLE_ENV} is set: the Python sources run by request")
-    assert compiled.is_current(), "the compiled parser is missing or older than its sources: run ./dev.sh test"
+    assert compiled.is_current(), \
+        "the compiled parser is missing or older than its sources: run ./dev.sh test"
     assert compiled.active()
 
 
@@ -78,6 +80,15 @@ def _fake_build(tmp_path: Path, sources: dict[str, str]) -> Path:
     return build
 
 
+@pytest.fixture
+def fresh_check() -> Iterator[None]:
+    """The once-per-process check of the build, done again by the test and again after it."""
+    compiled._build_in_use.cache_clear()
+    yield
+    compiled._build_in_use.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_check")
 def test_a_build_is_used_only_while_every_source_has_the_hash_it_was_built_from(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(compiled.DISABLE_ENV, raising=False)
@@ -85,17 +96,18 @@ def test_a_build_is_used_only_while_every_source_has_the_hash_it_was_built_from(
     assert "parsing/rows.py" in current and "recognition.py" in current
     build = _fake_build(tmp_path, current)
     monkeypatch.setattr(compiled, "BUILD_DIR", build)
-    monkeypatch.setattr(compiled, "_checked", {})
+    compiled._build_in_use.cache_clear()
     path = ["/src/dpgf_assets/parsing"]
-    assert compiled.module_path("dpgf_assets.parsing", path) == [str(build / "dpgf_assets" / "parsing"), *path]
+    compiled_dir = str(build / "dpgf_assets" / "parsing")
+    assert compiled.module_path("dpgf_assets.parsing", path) == [compiled_dir, *path]
 
     stale = dict(current, **{"parsing/rows.py": "0" * 64})  # rows.py edited since the build
     monkeypatch.setattr(compiled, "BUILD_DIR", _fake_build(tmp_path / "stale", stale))
-    monkeypatch.setattr(compiled, "_checked", {})
+    compiled._build_in_use.cache_clear()
     assert compiled.module_path("dpgf_assets.parsing", path) == path
 
     monkeypatch.setattr(compiled, "BUILD_DIR", build)
-    monkeypatch.setattr(compiled, "_checked", {})
+    compiled._build_in_use.cache_clear()
     monkeypatch.setenv(compiled.DISABLE_ENV, "1")
     assert compiled.module_path("dpgf_assets.parsing", path) == path
 

@@ -73,18 +73,21 @@ def test_formulas_without_cached_values_are_evaluated(tmp_path):
 
 def test_what_parsing_remembers_across_workbooks_can_be_forgotten_and_changes_no_result(tmp_path):
     from dpgf_assets import recognition
-    from dpgf_assets.parsing import forget_earlier_workbooks, values, xlsx_formulas
+    from dpgf_assets.parsing import forget_earlier_workbooks, header, values, xlsx_formulas
+
+    def memories():
+        return (values.normalise_code.cache_info().currsize, header.column_role.cache_info().currsize,
+                len(xlsx_formulas._TREES), recognition._folder_evidence.cache_info().currsize)
 
     rows = [*TITLE, HEADER, ["1", "VENTILATION"],
             ["1.1", "Caisson", "u", 2.0, 47.25, Formula("=D8*E8", 94.5, cached=False)]]
     path = write(tmp_path, "DPGF", {"LOT 04": rows})
     forget_earlier_workbooks()
     first = summary(parse_workbook(path, source_path="Projets/P1/DCE/DPGF.xlsx"))
-    memories = (values._CODES_SEEN, xlsx_formulas._TREES, recognition._FOLDERS_SEEN)
-    assert all(memories), "codes, formula shapes and folders are remembered"
+    assert all(memories()), "codes, header labels, formula shapes and folders are remembered"
     assert summary(parse_workbook(path, source_path="Projets/P1/DCE/DPGF.xlsx")) == first
     forget_earlier_workbooks()
-    assert not any(memories)
+    assert not any(memories())
     assert summary(parse_workbook(path, source_path="Projets/P1/DCE/DPGF.xlsx")) == first
 
 
