@@ -87,10 +87,46 @@ _PRICING_FOLDERS: Final = re.compile(r"^(dce|offres?|pieces ecrites|consultation
                                      r"|analyse des offres|pro|dce - pro)\b")
 
 
+def _ascii_part(text: str) -> str:
+    """The ASCII left of ``text`` once decomposed (accents and other marks dropped)."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def _cp1252_table() -> tuple[bytes, bytes]:
+    """What _ascii_part gives for each Windows-1252 byte (Latin-1 and the usual typography: € ’ “ ” œ – —
+    •), as a table and the bytes it deletes; a byte whose part is several characters (¼ … ™) stays
+    itself, not ASCII, so that text goes the slow way."""
+    table, dropped = bytearray(range(256)), bytearray()
+    for code in range(256):
+        try:
+            part = _ascii_part(bytes([code]).decode("cp1252"))
+        except UnicodeDecodeError:
+            continue  # never produced by encoding
+        if len(part) == 1:
+            table[code] = ord(part)
+        elif not part:
+            dropped.append(code)
+    return bytes(table), bytes(dropped)
+
+
+_CP1252_ASCII, _CP1252_DROPPED = _cp1252_table()
+_MARKS_BEYOND_CP1252: Final = ("▸", "►", "■", "●")  # bullets without any ASCII part either
+
+
+def _plain_ascii(text: str) -> str:
+    """``_ascii_part`` of each character (accents and other marks dropped), by a byte table when it can."""
+    data = text.encode("cp1252", "ignore")
+    if len(data) == len(text) or len(text) - len(data) == sum(text.count(c) for c in _MARKS_BEYOND_CP1252):
+        plain = data.translate(_CP1252_ASCII, _CP1252_DROPPED)
+        if plain.isascii():
+            return plain.decode("ascii")
+    return _ascii_part(text)
+
+
 def _fold(text: str) -> str:
     """Lower case, accents and other non-ASCII marks dropped: enough for the words recognition looks for."""
     if not text.isascii():
-        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+        text = _plain_ascii(text)
     text = text.lower()
     if "\t" in text or "\r" in text or "\f" in text or "\v" in text:  # ASCII by now: no \xa0 left
         text = text.translate(_BLANKS)

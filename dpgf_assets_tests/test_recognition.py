@@ -123,3 +123,15 @@ def test_peek_file_refuses_a_broken_file(tmp_path):
     path.write_bytes(b"PK\x03\x04" + bytes(100))
     with pytest.raises(ParseError):
         peek_file(path)
+
+
+def test_marks_are_dropped_by_the_byte_table_exactly_as_by_unicode_decomposition():
+    import unicodedata
+
+    from dpgf_assets.recognition import _MARKS_BEYOND_CP1252, _plain_ascii
+
+    characters = [chr(code) for code in range(0x3000)] + list(_MARKS_BEYOND_CP1252) + list("€’“”œŒ–—•…™ﬁ😀")
+    for char in characters:  # alone, among accents and typography, doubled, next to one needing NFKD
+        for text in (char, f"Désignation {char}€ œ’x", char * 2, f"½{char}"):
+            expected = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+            assert _plain_ascii(text) == expected, repr(text)

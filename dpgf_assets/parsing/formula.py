@@ -312,7 +312,15 @@ def _compare(op: str, left: Value, right: Value) -> Value:
         a, b = left.lower(), right.lower()
     if rank(left) != rank(right):
         a, b = rank(left), rank(right)
-    return {"=": a == b, "<>": a != b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
+    if op == "=":
+        return bool(a == b)
+    if op == "<>":
+        return bool(a != b)
+    if op == "<":
+        return bool(a < b)
+    if op == ">":
+        return bool(a > b)
+    return bool(a <= b) if op == "<=" else bool(a >= b)
 
 
 class Evaluator:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Final, Sequence
 
 from dpgf_assets.parsing.header import Header, repeats_header
-from dpgf_assets.parsing.values import (FOLD_TABLE, clean_text, fold, normalise_code, parse_number,
-                                        split_inline_code, value_hint)
+from dpgf_assets.parsing.values import (clean_text, fold, normalise_code, parse_number, split_inline_code,
+                                        value_hint, without_accents)
 
 _LEADING_MARKS: Final = re.compile(r"[^\w(]+")
 _OPTION_START: Final = re.compile(r"[^\w(]*(options?|variantes?|pse|p\.s\.e|prestations? suppl)", re.I)
@@ -43,7 +43,7 @@ def _key(label: str) -> str:
 
 def _clean_key(label: str) -> str:
     """``_key`` of a label ``clean_text`` gave: its blanks are collapsed already, except across lines."""
-    key = label.lower() if label.isascii() else label.translate(FOLD_TABLE).lower()
+    key = label.lower() if label.isascii() else without_accents(label).lower()
     return _without_marks(" ".join(key.split()) if "\n" in key else key)
 
 
@@ -89,12 +89,23 @@ def option_kind(label: str) -> str | None:
     return "variant" if key.startswith("variante") else "option"
 
 
+# Latin-1 bytes that are not letters, and not capital letters: deleting them counts the others at C speed.
+_NOT_LETTERS: Final = bytes(code for code in range(256) if not chr(code).isalpha())
+_NOT_CAPITALS: Final = bytes(code for code in range(256) if not (chr(code).isalpha() and chr(code).isupper()))
+
+
 def is_heading_text(label: str, key: str | None = None) -> bool:
     """An uncoded line in capitals (``TRAVAUX PREPARATOIRES``) is a chapter title, not a description."""
     if label[:1] in _BULLETS or _DESCRIPTION.match(key if key is not None else _key(label)):
         return False
-    letters = [c for c in label if c.isalpha()]
-    return len(letters) >= 3 and sum(c.isupper() for c in letters) >= 0.85 * len(letters)
+    data = label.encode("latin-1", "ignore")
+    if len(data) == len(label):  # every character is Latin-1: count with byte tables
+        letters = len(data.translate(None, _NOT_LETTERS))
+        capitals = len(data.translate(None, _NOT_CAPITALS))
+    else:
+        alphabetic = [c for c in label if c.isalpha()]
+        letters, capitals = len(alphabetic), sum(c.isupper() for c in alphabetic)
+    return letters >= 3 and capitals >= 0.85 * letters
 
 
 @dataclass(slots=True)

@@ -24,11 +24,13 @@ def clean_text(value: object) -> str:
     if isinstance(value, float):
         return format(value, ".10g") if math.isfinite(value) else ""
     text = value if isinstance(value, str) else str(value)
+    if text.isprintable():  # no line break, tab or other control (only plain spaces are printable blanks)
+        if "  " not in text and text[:1] != " " and text[-1:] != " ":
+            return text  # already clean: most cells
+        return " ".join(text.split())
     if "\n" in text or "\r" in text:
         lines = (" ".join(line.split()) for line in text.splitlines())
         return "\n".join(line for line in lines if line)
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
-        return text  # already clean (only plain spaces are printable blanks): most cells
     return " ".join(text.split())
 
 
@@ -46,14 +48,32 @@ def _fold_table() -> dict[int, str]:
     return table
 
 
-FOLD_TABLE = _FOLD = _fold_table()
+FOLD_TABLE: Final = _fold_table()
+# The same for the Latin-1 characters that fold to one ASCII character, as a byte table (bytes.translate
+# is several times faster than str.translate with a dict); the others map to themselves.
+_LATIN1_FOLD: Final = bytes(
+    ord(FOLD_TABLE.get(code, chr(code))) if len(FOLD_TABLE.get(code, chr(code))) == 1
+    and ord(FOLD_TABLE.get(code, chr(code))) < 128 else code for code in range(256))
+
+
+def without_accents(text: str) -> str:
+    """``text`` with accented letters made plain (``FOLD_TABLE``), case kept."""
+    data = text.encode("latin-1", "ignore")
+    if len(data) != len(text) and "’" in text:  # the typographic apostrophe, common beyond Latin-1
+        text = text.replace("’", "'")
+        data = text.encode("latin-1", "ignore")
+    if len(data) == len(text):  # every character is Latin-1 (é, à, ç, °, ², no-break space…)
+        plain = data.translate(_LATIN1_FOLD)
+        if plain.isascii():  # and each one folds to one ASCII character: the common case
+            return plain.decode("ascii")
+    return text.translate(FOLD_TABLE)
 
 
 def fold(text: str) -> str:
     """Lower case without accents, blanks collapsed: the form every keyword rule matches against."""
     if text.isascii():
         return " ".join(text.lower().split())
-    return " ".join(text.translate(_FOLD).lower().split())
+    return " ".join(without_accents(text).lower().split())
 
 
 def parse_number(value: object) -> float | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 from typing import Final
 
 from dpgf_assets.parsing.container import Container, open_container
@@ -54,11 +53,12 @@ def _evaluate_formulas(container: Container, grids: WorkbookGrids) -> WorkbookFo
     return WorkbookFormulas(container.sheet_xml, parts, grids.rows_or_none)
 
 
-def parse_workbook(path: Path, *, source_path: str | None = None) -> ParsedDocument:
+def parse_workbook(path: str | os.PathLike[str], *, source_path: str | None = None) -> ParsedDocument:
     """Parse the local file ``path``; ``source_path`` (library path of the original) names it."""
-    file = source_path or os.path.basename(path)
+    local = os.fspath(path)
+    file = source_path or os.path.basename(local)
     try:
-        return _parse(Path(path), file)
+        return _parse(local, file)
     except ParseError:
         raise
     except RecursionError:
@@ -69,7 +69,7 @@ def parse_workbook(path: Path, *, source_path: str | None = None) -> ParsedDocum
         raise ParseError(file, f"unreadable workbook ({type(exc).__name__}: {exc})") from exc
 
 
-def _parse(path: Path, file: str) -> ParsedDocument:
+def _parse(path: str, file: str) -> ParsedDocument:
     container = open_container(path, file)
     grids = WorkbookGrids(container, file, csv_sheet=file_stem(file))
     formulas = _evaluate_formulas(container, grids)

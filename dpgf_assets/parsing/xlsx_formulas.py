@@ -15,7 +15,7 @@ import html
 import posixpath
 import re
 from dataclasses import dataclass
-from typing import Callable, Final, Iterable
+from typing import Callable, Final, Iterable, Iterator
 
 from dpgf_assets.parsing.formula import (Area, Evaluator, ExcelError, FormulaError, Value, column_index,
                                          parse_formula, shape_key)
@@ -83,10 +83,11 @@ class FormulaCell:
     text: str
     anchor: tuple[int, int]  # the cell the text was written for (a shared formula's master cell)
     cached: bool
+    is_subtotal: bool  # SUBTOTAL(…): the aggregates over a range leave such cells out
 
-    @property
-    def is_subtotal(self) -> bool:
-        return self.text.lstrip("=+ ").upper().startswith("SUBTOTAL(")
+    def __init__(self, text: str, anchor: tuple[int, int], cached: bool) -> None:
+        self.text, self.anchor, self.cached = text, anchor, cached
+        self.is_subtotal = text.lstrip("=+ ").upper().startswith("SUBTOTAL(")
 
 
 _FORMULA_TAG: Final = re.compile(rb"<(?:\w+:)?f(?=[\s/>])([^>]*?)(/?)>")
@@ -94,6 +95,19 @@ _VALUE_TAG: Final = re.compile(rb"\s*<(?:\w+:)?v(?:\s[^>]*)?(/?)>([^<]*)")
 _REF_ATTR: Final = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
 _SHARED: Final = re.compile(rb'\bt="shared"')
 _SHARED_INDEX: Final = re.compile(rb'\bsi="(\d+)"')
+
+
+def _formula_tags(sheet_xml: bytes) -> Iterator[re.Match[bytes]]:
+    """The ``<f …>`` tags of a sheet, found by plain searches (a regex would try every "<")."""
+    if b"<sheetData" not in sheet_xml:  # the rare sheet written with a prefix (<x:f>)
+        yield from _FORMULA_TAG.finditer(sheet_xml)
+        return
+    at = sheet_xml.find(b"<f")
+    while at >= 0:
+        tag = _FORMULA_TAG.match(sheet_xml, at)  # <f> or <f …>, not <formula>
+        if tag is not None:
+            yield tag
+        at = sheet_xml.find(b"<f", at + 2)
 
 
 def read_formulas(sheet_xml: bytes) -> dict[tuple[int, int], FormulaCell]:
@@ -104,7 +118,7 @@ def read_formulas(sheet_xml: bytes) -> dict[tuple[int, int], FormulaCell]:
     """
     formulas: dict[tuple[int, int], FormulaCell] = {}
     masters: dict[bytes, tuple[str, int, int]] = {}
-    for match in _FORMULA_TAG.finditer(sheet_xml):
+    for match in _formula_tags(sheet_xml):
         start = match.start()
         cell_tag = sheet_xml[sheet_xml.rfind(b"<", 0, start):start]
         ref = _REF_ATTR.search(cell_tag)
@@ -195,17 +209,29 @@ class WorkbookFormulas:
 
     def _area(self, area: Area) -> Iterable[tuple[Value, bool]]:
         name = self._sheet_name(area.sheet)
-        formulas = self.formulas_of(name) if name in self.parts else {}
+        if name not in self.parts or area.row1 < 0 or area.col1 < 0:
+            yield ExcelError("#REF!"), False
+            return
+        formulas = self.formulas_of(name)
+        grid = self.grids(name) or []
         last_row = area.row2
         if last_row < 0:
-            grid = self.grids(name) or []
             last_row = max([len(grid) - 1] + [r for (r, c) in formulas if area.col1 <= c <= area.col2])
-        if (last_row - area.row1 + 1) * (area.col2 - area.col1 + 1) > 200_000:
+        cells = (last_row - area.row1 + 1) * (area.col2 - area.col1 + 1)
+        if cells > 200_000:
             raise FormulaError("range too large")
-        for row in range(area.row1, last_row + 1):
+        self.budget -= cells
+        if self.budget < 0:
+            raise FormulaError("too many cells to evaluate")
+        for row in range(area.row1, last_row + 1):  # the cells read here, as _cell would, without its checks
+            cells_of_row = grid[row] if row < len(grid) else []
             for col in range(area.col1, area.col2 + 1):
                 formula = formulas.get((row, col))
-                yield self._cell(name, row, col), bool(formula and formula.is_subtotal)
+                if formula is not None and not formula.cached:
+                    yield self._evaluate(name, row, col, formula), formula.is_subtotal
+                else:
+                    value = _grid_value(cells_of_row[col]) if col < len(cells_of_row) else None
+                    yield value, formula is not None and formula.is_subtotal
 
     def _evaluate(self, sheet: str, row: int, col: int, formula: FormulaCell) -> Value:
         key = (sheet, row, col)

@@ -118,6 +118,38 @@ def test_a_cell_at_the_far_end_of_the_sheet(tmp_path):
     refused(far, "sheet too large")
 
 
+def far_cell(tmp_path, reference, name="stray"):
+    """The good workbook with one stray value at ``reference`` (rows and columns within the limits)."""
+    row = reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return rezip(good_xlsx(tmp_path), tmp_path / f"{name}.xlsx", lambda part, data: data.replace(
+        b"</sheetData>", b'<row r="%s"><c r="%s"><v>1</v></c></row></sheetData>' % (row.encode(), reference.encode()))
+        if part == "xl/worksheets/sheet1.xml" else data)
+
+
+def test_a_stray_value_far_down_and_far_right_is_refused_before_the_reader_allocates_the_rectangle(tmp_path):
+    # row 99,999 and column 1,000 are each within the limits, but calamine would allocate the
+    # 100 million cells between them and A1 (3 GB) before anything could look at them
+    with pytest.raises(ParseError) as caught:
+        parse_workbook(far_cell(tmp_path, "ALL99999"), source_path=LIBRARY_PATH)
+    assert caught.value.reason == ("sheet too large: xl/worksheets/sheet1.xml spans 99,999 rows × 1,000 columns "
+                                   "(more than 5,000,000 cells)")
+
+
+@pytest.mark.parametrize("reference, reason", [
+    ("ALM40", "beyond column 1000"), ("ABCDEFGHIJ7", "beyond column 1000"),
+    ("H100001", "beyond row 100,000"), ("H00000000000000000000123456789", "beyond row 100,000")])
+def test_a_value_beyond_the_limits_is_refused_whatever_its_reference_looks_like(tmp_path, reference, reason):
+    with pytest.raises(ParseError) as caught:
+        parse_workbook(far_cell(tmp_path, reference), source_path=LIBRARY_PATH)
+    assert caught.value.reason == f"sheet too large: xl/worksheets/sheet1.xml has cells {reason}"
+
+
+@pytest.mark.parametrize("reference", ["ALL40", "H99999", "SF9999", "H0000000000000000000000000042"])
+def test_a_stray_value_far_down_or_far_right_alone_is_read(tmp_path, reference):
+    doc = parse_workbook(far_cell(tmp_path, reference), source_path=LIBRARY_PATH)
+    assert [item.code for item in doc.items] == ["1.1", "1.2", "2.1", "2.2"]
+
+
 def test_ods_rows_repeated_a_million_times(tmp_path):
     content = (b'<?xml version="1.0" encoding="UTF-8"?><office:document-content '
                b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -159,14 +191,25 @@ def test_zip_bomb_of_real_zeros(tmp_path):
     refused(path, "zip bomb")
 
 
-@pytest.mark.parametrize("part", ["xl/sharedStrings.xml", "xl/workbook.xml", "xl/worksheets/sheet1.xml"])
-def test_xml_entity_expansion(tmp_path, part):
+def with_lol(part):
     def change(name, data):
         if name != part:
             return data
         body = data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data
         return LOL + body
-    refused(rezip(good_xlsx(tmp_path), tmp_path / "lol.xlsx", change), "entit")
+    return change
+
+
+@pytest.mark.parametrize("part", ["xl/sharedStrings.xml", "xl/workbook.xml", "xl/worksheets/sheet1.xml",
+                                  "_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/styles.xml"])
+def test_xml_entity_expansion(tmp_path, part):
+    refused(rezip(good_xlsx(tmp_path), tmp_path / "lol.xlsx", with_lol(part)), "entit")
+
+
+@pytest.mark.parametrize("part", ["[Content_Types].xml", "docProps/core.xml"])
+def test_entities_in_a_part_no_reader_parses_expand_nothing(tmp_path, part):
+    doc = parse_workbook(rezip(good_xlsx(tmp_path), tmp_path / "lol.xlsx", with_lol(part)), source_path=LIBRARY_PATH)
+    assert [item.code for item in doc.items] == ["1.1", "1.2", "2.1", "2.2"]
 
 
 def test_external_entity(tmp_path):
@@ -225,3 +268,12 @@ def test_sheet_checked_against_its_crc_even_when_stored(tmp_path):
     data[data.find(b"<sheetData>") + 20] ^= 0x01  # inside the sheet: the XML may still read, the CRC does not
     path.write_bytes(bytes(data))
     refused(path, "damaged", source_path="stored.xlsx")
+
+
+def test_a_file_too_large_is_refused_from_its_size_without_reading_it(tmp_path):
+    from dpgf_assets.parsing.container import MAX_FILE_BYTES
+
+    path = tmp_path / "huge.xlsx"
+    with open(path, "wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)  # sparse: nothing written
+    refused(path, "file too large")

@@ -58,3 +58,18 @@ def test_anything_else_is_refused_never_evaluated(text):
 
 def test_column_letters():
     assert [column_index(c) for c in ("A", "F", "Z", "AA", "XFD")] == [0, 5, 25, 26, 16383]
+
+
+def test_formula_cells_are_read_from_the_sheet_xml_whatever_its_prefix_and_other_formula_like_tags():
+    from dpgf_assets.parsing.xlsx_formulas import read_formulas
+
+    plain = (b'<worksheet><sheetData><row r="2"><c r="F2"><f>D2*E2</f></c><c r="G2"><f>SUM(F1:F2)</f><v>3</v>'
+             b'</c></row><row r="3"><c r="F3"><f t="shared" ref="F3:F4" si="0">D3*E3</f></c>'
+             b'<c r="F4"><f t="shared" si="0"/></c></row></sheetData><conditionalFormatting sqref="A1">'
+             b'<cfRule type="expression"><formula>A1&gt;0</formula></cfRule></conditionalFormatting></worksheet>')
+    prefixed = plain.replace(b"<", b"<x:").replace(b"<x:/", b"</x:")
+    for xml in (plain, prefixed):
+        cells = read_formulas(xml)
+        assert {at: (cell.text, cell.anchor, cell.cached) for at, cell in cells.items()} == {
+            (1, 5): ("D2*E2", (1, 5), False), (1, 6): ("SUM(F1:F2)", (1, 6), True),
+            (2, 5): ("D3*E3", (2, 5), False), (3, 5): ("D3*E3", (2, 5), False)}, xml

@@ -79,3 +79,16 @@ def test_option_titles_and_capitals():
     assert option_kind("Variante n°1") == "variant" and option_kind("Optimisation des réseaux") is None
     assert is_heading_text("TERRASSEMENTS GENERAUX") and not is_heading_text("Terrassements")
     assert not is_heading_text("- FOURNITURE")
+
+
+def test_lines_in_capitals_are_told_the_same_whatever_their_characters():
+    def by_character(label):  # the rule, written character by character
+        letters = [c for c in label if c.isalpha()]
+        return len(letters) >= 3 and sum(c.isupper() for c in letters) >= 0.85 * len(letters)
+
+    for code in range(0x2100):
+        char = chr(code)
+        for label in (f"TRAVAUX {char}", f"AB{char}", char * 3, f"TRAVAUX PRÉPARATOIRES {char}x", f"Abc{char}DEF",
+                      f"A{char}B{char}C{char}d"):
+            if label[:1] not in "-•*–—·>":
+                assert is_heading_text(label, "") == by_character(label), repr(label)

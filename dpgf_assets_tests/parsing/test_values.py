@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from dpgf_assets.parsing.values import (clean_text, code_level, fold, is_code_prefix, normalise_code, normalise_unit,
-                                        parse_number, split_inline_code, value_hint)
+from dpgf_assets.parsing.values import (FOLD_TABLE, clean_text, code_level, fold, is_code_prefix, normalise_code,
+                                        normalise_unit, parse_number, split_inline_code, value_hint, without_accents)
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -81,3 +81,12 @@ def test_text_is_cleaned_and_folded():
     assert clean_text("Caisson\n\n  marque : X ") == "Caisson\nmarque : X"
     assert clean_text(4.0) == "4" and clean_text(None) == "" and clean_text(True) == ""
     assert fold("DÉCOMPOSITION du Prix  Œuvre m² N°") == "decomposition du prix oeuvre m2 n°"
+
+
+def test_accents_are_dropped_by_the_byte_table_exactly_as_by_the_fold_table():
+    characters = [chr(code) for code in range(0x3000)]
+    for char in characters:  # alone, and among plain letters, and next to a character the table cannot take
+        for text in (char, f"Dalle {char} béton", f"{char}’{char}"):
+            assert without_accents(text) == text.translate(FOLD_TABLE), repr(text)
+    assert without_accents("Réseau de gaines à l’étage, Ø 125, m³, ½ j, Œuvre") == \
+        "Reseau de gaines a l'etage, Ø 125, m3, 1⁄2 j, oeuvre"
