@@ -60,8 +60,8 @@ def fetch_peek(source: FileSource, file: SourceFile) -> bytes | WorkbookPeek | N
     suffix = Path(file.name).suffix.lower()
     if suffix not in SPREADSHEET_EXTENSIONS:
         return None
-    if 0 < file.size <= WHOLE_FILE_BELOW:
-        return source.read_range(file, 0, file.size)
+    if file.size <= WHOLE_FILE_BELOW:  # an empty file needs no request to be found empty
+        return source.read_range(file, 0, file.size) if file.size else b""
     if suffix in ZIP_WORKBOOKS:
         peek = peek_zip(lambda start, length: source.read_range(file, start, length), file.size,
                         concurrent_reads=4)
@@ -70,7 +70,7 @@ def fetch_peek(source: FileSource, file: SourceFile) -> bytes | WorkbookPeek | N
     with tempfile.TemporaryDirectory(prefix="dpgf-peek-") as tmp:
         local = Path(tmp, "workbook" + suffix)
         source.download(file, local)
-        peek = peek_file(local)
+        peek = peek_file(local, file.path)
         peek.bytes_read = file.size
         return peek
 

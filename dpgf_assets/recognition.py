@@ -269,8 +269,9 @@ def recognise(path: str, peek: WorkbookPeek | None = None) -> Recognition:
     return Recognition(best, _confidence(margin), ev.reasons)
 
 
-def peek_file(path: Path) -> WorkbookPeek:
-    """Sheet names and the first rows' strings of each visible sheet of a local workbook.
+def peek_file(path: Path, name: str | None = None) -> WorkbookPeek:
+    """Sheet names and the first rows' strings of each visible sheet of a local workbook (``name``,
+    the file's name at its source, is the one errors give; a temporary copy's name means nothing).
 
     Runs the parser's safety checks first, so a hostile file raises ``ParseError`` instead of
     exhausting memory.
@@ -278,7 +279,8 @@ def peek_file(path: Path) -> WorkbookPeek:
     from dpgf_assets.parsing.container import open_container
 
     path = Path(path)
-    return _peek_container(open_container(path, path.name), path.name)
+    name = name or path.name
+    return _peek_container(open_container(path, name), name)
 
 
 def peek_bytes(data: bytes, name: str) -> WorkbookPeek:

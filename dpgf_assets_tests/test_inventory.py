@@ -86,3 +86,20 @@ def test_min_confidence_and_max_files(engine, library):
     # the next inventory plans the next ones
     nxt = take_inventory(engine, LocalFolderSource(library), s.scanning, s.download, use_saved_cursor=False)
     assert nxt.files_queued == min(3, len(waiting))
+
+
+def test_a_bad_workbook_is_judged_by_its_name_and_the_log_names_it_by_its_path(engine, tmp_path, caplog):
+    folder = tmp_path / "lib" / "Projet"
+    folder.mkdir(parents=True)
+    (folder / "DPGF lot 01 Gros oeuvre.xlsx").write_bytes(b"")
+    (folder / "DPGF lot 02 Charpente.xls").write_bytes(b"\x00not a workbook" * 20_000)  # > read whole
+    s = settings()
+    with caplog.at_level("INFO", logger="dpgf_assets.inventory"):
+        take_inventory(engine, LocalFolderSource(tmp_path / "lib"), s.scanning, s.download)
+    recorded = rows(engine)
+    assert {r.doc_type for r in recorded.values()} == {"DPGF"}
+    failures = [r.getMessage() for r in caplog.records if "deep scan" in r.getMessage()]
+    assert len(failures) == 2, failures
+    assert any("Projet/DPGF lot 01 Gros oeuvre.xlsx: empty file" in m for m in failures), failures
+    assert any("Projet/DPGF lot 02 Charpente.xls:" in m for m in failures), failures
+    assert not any("workbook.xls" in m for m in failures), failures

@@ -110,8 +110,9 @@ def record_batches(conn: Connection, source: str, planned: Sequence[PlannedBatch
         return
     # the same file versions always get the same key: planning them again re-queues that batch
     conn.execute(upsert_statement(conn, batches).on_conflict_do_nothing(), [
-        {"batch_key": b.key, "source": source, "created": now, "files": len(b.files), "bytes": b.bytes}
-        for b in planned
+        {"batch_key": b.key, "source": source, "created": now, "plan_order": n, "files": len(b.files),
+         "bytes": b.bytes}
+        for n, b in enumerate(planned)
     ])
     conn.execute(upsert_statement(conn, batch_files).on_conflict_do_nothing(), [
         {"batch_key": b.key, "position": i, "source": source, "file_id": f.file_id, "etag": f.etag}
@@ -126,8 +127,9 @@ def record_batches(conn: Connection, source: str, planned: Sequence[PlannedBatch
 
 
 def batch_keys(conn: Connection, source: str | None = None) -> list[str]:
-    """Every planned batch, oldest first (the order partitions are registered in)."""
-    query = select(batches.c.batch_key).order_by(batches.c.created, batches.c.batch_key)
+    """Every planned batch, oldest inventory first and each in its plan's order (most confident
+    first): the order partitions are registered in."""
+    query = select(batches.c.batch_key).order_by(batches.c.created, batches.c.plan_order, batches.c.batch_key)
     if source:
         query = query.where(batches.c.source == source)
     return list(conn.execute(query).scalars())

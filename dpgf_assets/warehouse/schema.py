@@ -61,6 +61,7 @@ batches = Table(
     Column("batch_key", String(100), primary_key=True),
     Column("source", String(200), nullable=False),
     Column("created", DateTime(timezone=True), nullable=False),
+    Column("plan_order", Integer, nullable=False, server_default="0"),  # place in its inventory's plan
     Column("files", Integer, nullable=False),
     Column("bytes", BigInteger, nullable=False),
 )

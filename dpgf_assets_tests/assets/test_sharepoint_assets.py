@@ -36,10 +36,16 @@ def test_inventory_then_two_batch_partitions(library, warehouse_url, tmp_path):
         assert run_inventory(defs, instance, "local").success
         keys = instance.get_dynamic_partitions("import_batch")
         assert len(keys) >= 3
+        engine = open_warehouse(warehouse_url)
+        with engine.connect() as conn:
+            rows = conn.execute(select(source_files.c.batch_key, source_files.c.confidence)
+                                .where(source_files.c.batch_key.is_not(None))).all()
+        confidences = [[c for k, c in rows if k == key] for key in keys]
+        # partitions are registered in the plan's order, most confident first (not by key)
+        assert all(min(a) >= max(b) for a, b in zip(confidences, confidences[1:])), confidences
         job = defs.resolve_job_def("import_job")
         for key in keys[:2]:
             assert job.execute_in_process(instance=instance, partition_key=key).success
-        engine = open_warehouse(warehouse_url)
         with engine.connect() as conn:
             imported = dict(conn.execute(select(documents.c.path, documents.c.item_count)).all())
             batched = conn.execute(select(source_files.c.path).where(source_files.c.batch_key.in_(keys[:2]))).scalars().all()
