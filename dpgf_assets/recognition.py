@@ -23,7 +23,8 @@ SPREADSHEET_EXTENSIONS: Final = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".cs
 
 @dataclass
 class WorkbookPeek:
-    """The text recognition looks at: sheet names and the first cells' strings, and what reading cost."""
+    """The text recognition looks at: sheet names, the strings above each table and of its header (the
+    first rows of a sheet without a table), and what reading cost."""
 
     sheet_names: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
@@ -53,7 +54,7 @@ _TYPE_WORDS: Final = {
     "BPU": re.compile(r"\bb\.? ?p\.? ?u\b|bordereau (des |de )?prix"),
     "DQE": re.compile(r"\bd\.? ?q\.? ?e\b|detail quantitatif|devis quantitatif"),
 }
-# What the first rows may say: (rule, words that must be there for the rule to be tried, pattern).
+# What the titles and headers may say: (rule, words that must be there for the rule to be tried, pattern).
 _ANY_TYPE_WORD: Final = re.compile("|".join(f"(?P<{t}>{p.pattern})" for t, p in _TYPE_WORDS.items()))
 _TYPE_HINT: Final = re.compile(r"d\.? ?p|b\.? ?p|d\.? ?q|decomposition|bordereau|quantitatif")
 _TEXT_RULES: Final = (
@@ -270,7 +271,7 @@ def recognise(path: str, peek: WorkbookPeek | None = None) -> Recognition:
 
 
 def peek_file(path: Path, name: str | None = None) -> WorkbookPeek:
-    """Sheet names and the first rows' strings of each visible sheet of a local workbook (``name``,
+    """Sheet names and the title and header strings of each visible sheet of a local workbook (``name``,
     the file's name at its source, is the one errors give; a temporary copy's name means nothing).
 
     Runs the parser's safety checks first, so a hostile file raises ``ParseError`` instead of
@@ -291,12 +292,15 @@ def peek_bytes(data: bytes, name: str) -> WorkbookPeek:
 
 
 def _peek_container(container, name: str) -> WorkbookPeek:  # noqa: ANN001 - parsing.container.Container
+    """The texts the parser gives recognition (``parsing.workbook.peek_texts``), from the first rows only."""
     from dpgf_assets.parsing.grid import WorkbookGrids
+    from dpgf_assets.parsing.header import find_header
+    from dpgf_assets.parsing.workbook import PEEK_ROWS, peek_texts
 
     grids = WorkbookGrids(container, name, csv_sheet=Path(name).stem)
     visible = [s.name for s in grids.sheets if s.visible]
     texts: list[str] = []
     for sheet in visible:
-        for cells in grids.head(sheet, 40):
-            texts.extend(c.strip() for c in cells if isinstance(c, str) and c.strip())
+        head = grids.head(sheet, PEEK_ROWS)
+        texts.extend(peek_texts(head, find_header(head)))
     return WorkbookPeek(sheet_names=visible, texts=texts, bytes_read=len(container.data))

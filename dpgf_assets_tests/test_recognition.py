@@ -118,6 +118,33 @@ def test_peek_file_reads_sheet_names_and_first_rows(tmp_path, fmt, suffix):
         assert recognise(f"Projets/X/DCE/{path.name}", peek).doc_type == "DQE"
 
 
+@pytest.mark.parametrize("fmt, suffix", [("xlsx", ".xlsx"), ("ods", ".ods")])
+def test_article_designations_are_not_titles_in_the_peek_nor_in_the_parse(tmp_path, fmt, suffix):
+    from dpgf_assets.parsing import parse_workbook
+
+    book = BookSpec()
+    sheet = book.sheet("LOT 01")
+    sheet.put(0, 0, "LOT 01 - INSTALLATION DE CHANTIER")
+    for col, label in enumerate(PRICE_HEADER):
+        sheet.put(3, col, label)
+    articles = ["Planning des travaux", "Catalogue des matériaux", "Facture d'eau de chantier"]
+    for offset, designation in enumerate(articles):
+        for col, value in enumerate([f"1.{offset + 1}", designation, "Ft", 1.0, 100.0, 100.0]):
+            sheet.put(4 + offset, col, value)
+    path = tmp_path / ("Lot 01 - prix" + suffix)
+    path.write_bytes(write_book(book, fmt))
+    peek = peek_file(path)
+    assert "Désignation" in peek.texts and "LOT 01 - INSTALLATION DE CHANTIER" in peek.texts
+    assert not set(articles) & set(peek.texts)
+    library_path = f"Projets/X/DCE/{path.name}"
+    by_peek = recognise(library_path, peek)
+    assert by_peek.doc_type == "DPGF", by_peek.reasons
+    assert not any("not a pricing document" in r for r in by_peek.reasons), by_peek.reasons
+    doc = parse_workbook(path, source_path=library_path)
+    assert (doc.doc_type, doc.confidence, doc.reasons) == (by_peek.doc_type, by_peek.confidence, by_peek.reasons)
+    assert [i.designation for i in doc.items] == articles
+
+
 def test_peek_file_refuses_a_broken_file(tmp_path):
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"PK\x03\x04" + bytes(100))

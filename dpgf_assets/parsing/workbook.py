@@ -38,8 +38,11 @@ def table_rows(grid: Grid, header: Header) -> list[Row]:
     return rows
 
 
-def peek_texts(grid: Grid, limit: int = PEEK_ROWS) -> list[str]:
-    """The strings recognition reads: every text cell of the first rows."""
+def peek_texts(grid: Grid, header: Header | None) -> list[str]:
+    """The strings recognition reads of a sheet: every text cell above its table and of the table's
+    header (titles, the header's labels), or of the first rows of a sheet without a table. Article
+    designations are left out: "Planning des travaux" in a list of articles is no planning's title."""
+    limit = min(header.last_row + 1, PEEK_ROWS) if header is not None else PEEK_ROWS
     texts = [c.strip() for cells in grid[:limit] for c in cells if type(c) is str and c]
     return [t for t in texts if t] if "" in texts else texts
 
@@ -85,10 +88,10 @@ def _parse(path: str, file: str) -> ParsedDocument:
         grid = grids.rows(sheet.name)
         if formulas is not None and sheet.name in formulas.parts:
             patch_grid(grid, formulas.evaluate_sheet(sheet.name))
-        sheet_texts = peek_texts(grid)
+        header = find_header(grid)
+        sheet_texts = peek_texts(grid, header)
         anything = anything or bool(sheet_texts) or any(any(c != "" for c in r) for r in grid)
         texts.extend(sheet_texts)
-        header = find_header(grid)
         if header is None:
             info = info if info.code else lot_in_key_values(grid[:PEEK_ROWS])
             continue
