@@ -19,7 +19,7 @@ def forget_earlier_workbooks() -> None:
     from dpgf_assets import recognition
     from dpgf_assets.parsing import header, values, xlsx_formulas
 
-    for memory in (values.normalise_code, values.normalise_unit, header.column_role,
-                   recognition._folder_evidence):
-        memory.cache_clear()
+    for memory in (values._CODES, values._UNITS, header._ROLES):
+        memory.forget()
+    recognition._folder_evidence.cache_clear()
     xlsx_formulas.forget_formula_shapes()

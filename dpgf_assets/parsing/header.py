@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Final, Sequence
 
+from dpgf_assets.parsing.memo import Memo
 from dpgf_assets.parsing.values import fold
 
 HEADER_SCAN_ROWS: Final = 45
@@ -37,10 +37,18 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-@lru_cache(maxsize=4096)
+_ROLES: Final = Memo(4096)  # header labels repeat across rows and workbooks
+
+
 def column_role(label: str) -> str | None:
     """The role a header label names, ``"ignore"`` for columns to skip, None when it is no header."""
-    key = fold(label)
+    known = _ROLES.results
+    if label in known:
+        return known[label]
+    return _ROLES.keep(label, _role_of(fold(label)))
+
+
+def _role_of(key: str) -> str | None:
     if not key or len(key) > MAX_HEADER_LABEL:
         return None
     for role, pattern in _RULES:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from functools import lru_cache
 from typing import Final
+
+from dpgf_assets.parsing.memo import Memo
 
 _NUMBER: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _NOT_NUMBER_PARTS: Final = re.compile(
@@ -134,13 +135,16 @@ UNIT_ALIASES: Final = {
 _UNIT_NOISE: Final = re.compile(r"[\s.\-_()]+")
 
 
-@lru_cache(maxsize=1024)
+_UNITS: Final = Memo(1024)
+
+
 def normalise_unit(raw: str) -> str | None:
     """One vocabulary for units (``M2``/``m²`` → ``m2``, ``ml`` → ``m``, ``Ft``/``forfait`` → ``ft``)."""
+    known = _UNITS.results
+    if raw in known:
+        return known[raw]
     key = _UNIT_NOISE.sub("", fold(raw))
-    if not key:
-        return None
-    return UNIT_ALIASES.get(key, key)
+    return _UNITS.keep(raw, UNIT_ALIASES.get(key, key) if key else None)
 
 
 _PM_TEXT: Final = {"pm", "p.m", "p.m.", "pour memoire"}
@@ -167,9 +171,21 @@ _INLINE_CODE: Final = re.compile(r"((?:\d{1,3}|[A-Z])(?:\.\d{1,3})+|\d{1,3})(?:\
 _INLINE_SINGLE: Final = re.compile(r"(\d{1,3})[.)]\s+(\S.*)", re.S)
 
 
-@lru_cache(maxsize=8192, typed=True)  # typed: a TRUE cell is no code, whatever 1.0 gave before it
+_CODES: Final = Memo(8192)  # code cells by value: text and numbers (never True, which equals 1.0 as a key)
+
+
 def normalise_code(value: object) -> str | None:
     """An article or chapter code as text (a number cell 5.0 is ``"5"``), or None when not a code."""
+    kind = type(value)
+    if kind is not str and kind is not float and kind is not int:
+        return _code_text(value)  # booleans, blanks, dates: never a code, and True == 1.0 as a key
+    known = _CODES.results
+    if value in known:
+        return known[value]
+    return _CODES.keep(value, _code_text(value))
+
+
+def _code_text(value: object) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):

@@ -90,3 +90,32 @@ def test_accents_are_dropped_by_the_byte_table_exactly_as_by_the_fold_table():
             assert without_accents(text) == text.translate(FOLD_TABLE), repr(text)
     assert without_accents("Réseau de gaines à l’étage, Ø 125, m³, ½ j, Œuvre") == \
         "Reseau de gaines a l'etage, Ø 125, m3, 1⁄2 j, oeuvre"
+
+
+def test_a_memo_is_bounded_by_emptying_it_when_full():
+    from dpgf_assets.parsing.memo import Memo
+
+    memo = Memo(3)
+    for key in ("a", "b", "c"):
+        assert memo.keep(key, key.upper()) == key.upper()
+    assert memo.results == {"a": "A", "b": "B", "c": "C"}
+    assert memo.keep("d", None) is None
+    assert memo.results == {"d": None} and len(memo) == 1
+    memo.forget()
+    assert len(memo) == 0
+
+
+def test_remembered_codes_units_and_roles_are_what_working_them_out_gives():
+    from dpgf_assets.parsing import forget_earlier_workbooks
+    from dpgf_assets.parsing.header import column_role
+    from dpgf_assets.parsing.values import normalise_unit
+
+    cases = ["5.1", 5.1, 5, "  5.1.3 ", "TOTAL", "A.1", 1e9, float("nan"), "", "Désignation", "Qté", "m²", "ML"]
+    forget_earlier_workbooks()
+    first = [(normalise_code(v), isinstance(v, str) and column_role(v), isinstance(v, str) and normalise_unit(v))
+             for v in cases]
+    again = [(normalise_code(v), isinstance(v, str) and column_role(v), isinstance(v, str) and normalise_unit(v))
+             for v in cases]
+    assert first == again
+    assert first[0][0] == first[1][0] == "5.1" and first[2][0] == "5" and first[6][0] is None
+    assert first[9][1] == "designation" and first[10][1] == "quantity" and first[11][2] == "m2"

@@ -76,15 +76,15 @@ def test_what_parsing_remembers_across_workbooks_can_be_forgotten_and_changes_no
     from dpgf_assets.parsing import forget_earlier_workbooks, header, values, xlsx_formulas
 
     def memories():
-        return (values.normalise_code.cache_info().currsize, header.column_role.cache_info().currsize,
-                len(xlsx_formulas._TREES), recognition._folder_evidence.cache_info().currsize)
+        return (len(values._CODES), len(values._UNITS), len(header._ROLES), len(xlsx_formulas._TREES),
+                recognition._folder_evidence.cache_info().currsize)
 
     rows = [*TITLE, HEADER, ["1", "VENTILATION"],
             ["1.1", "Caisson", "u", 2.0, 47.25, Formula("=D8*E8", 94.5, cached=False)]]
     path = write(tmp_path, "DPGF", {"LOT 04": rows})
     forget_earlier_workbooks()
     first = summary(parse_workbook(path, source_path="Projets/P1/DCE/DPGF.xlsx"))
-    assert all(memories()), "codes, header labels, formula shapes and folders are remembered"
+    assert all(memories()), "codes, units, header labels, formula shapes and folders are remembered"
     assert summary(parse_workbook(path, source_path="Projets/P1/DCE/DPGF.xlsx")) == first
     forget_earlier_workbooks()
     assert not any(memories())
