@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+from dpgf_assets.parsing.formula import column_index
+from dpgf_assets.parsing.header import find_header
+from dpgf_assets.parsing.workbook import peek_texts
 from dpgf_assets.recognition import WorkbookPeek
 
 ReadRange = Callable[[int, int], bytes]
@@ -108,7 +111,8 @@ class _Reader:
 
 def peek_zip(read_range: ReadRange, size: int, *, max_rows: int = 40, max_sheets: int = 3,
              max_texts: int = 2000, concurrent_reads: int = 1) -> WorkbookPeek | None:
-    """Sheet names and the first rows' texts of an xlsx/xlsm, or None when the bytes are not a zip.
+    """Sheet names and the texts recognition reads (titles and table headers, ``peek_texts``) of an
+    xlsx/xlsm's first rows, or None when the bytes are not a zip.
 
     ``concurrent_reads`` > 1 lets independent spans be read at once (fewer round trips over HTTP);
     only for a ``read_range`` that is safe to call from several threads (not a shared file handle).
@@ -144,28 +148,39 @@ def peek_zip(read_range: ReadRange, size: int, *, max_rows: int = 40, max_sheets
             break
     reader.prefetch([_span(m, FIRST_CHUNK) for m in chosen]
                     + ([_span(strings, SHARED_STRINGS_BUDGET)] if strings is not None else []))
-    rows: list[list[tuple[str, str]]] = []
+    sheet_rows: list[list[list[tuple[int, str, str]]]] = []
+    rows: list[list[tuple[int, str, str]]] = []
     first = -1  # the first sheet's strings are always resolved; later sheets' within a budget
     for member in chosen:
-        rows.extend(_first_rows(reader, member, max_rows))
+        sheet_rows.append(_first_rows(reader, member, max_rows))
+        rows.extend(sheet_rows[-1])
         if first < 0:
             first = max(_shared_indexes(rows), default=-1)
     needed = set(_shared_indexes(rows))
     shared = _shared_strings(reader, strings, needed, first) if needed and strings is not None else {}
     texts: list[str] = []
-    for kind, value in (cell for row in rows for cell in row):
-        if kind == "s":
-            text = shared.get(int(value), "") if value.strip().isdigit() else ""
-        elif kind in ("inlineStr", "str"):
-            text = value
-        else:
-            continue  # numbers, booleans, errors: recognition reads words
-        if text.strip():
-            texts.append(text.strip())
-            if len(texts) >= max_texts:
-                break
-    return WorkbookPeek(sheet_names=[s.get("name", "") for s in sheets], texts=texts,
+    for found in sheet_rows:  # what the parser gives recognition: titles and the table's header
+        grid = [_cells_in_place(row, shared) for row in found]
+        texts.extend(peek_texts(grid, find_header(grid)))
+    return WorkbookPeek(sheet_names=[s.get("name", "") for s in sheets], texts=texts[:max_texts],
                         bytes_read=reader.bytes_read)
+
+
+def _cells_in_place(row: list[tuple[int, str, str]], shared: dict[int, str]) -> list[object]:
+    """A row as the parser's grid holds it: texts in their columns, 0.0 for numbers, booleans and errors
+    (recognition reads words; the header finder only needs to know a cell is no label)."""
+    cells: list[object] = []
+    for column, kind, value in row:
+        if column < len(cells) or column > MAX_PEEK_COLUMN:
+            column = len(cells)  # no reference, or one out of order: next to the previous cell
+        cells.extend([""] * (column - len(cells)))
+        if kind == "s":
+            cells.append(shared.get(int(value), "") if value.strip().isdigit() else "")
+        elif kind in ("inlineStr", "str"):
+            cells.append(value)
+        else:
+            cells.append(0.0)
+    return cells
 
 
 def peek_zip_file(path: Path, **kw: int) -> WorkbookPeek | None:
@@ -339,6 +354,8 @@ SI = re.compile(r"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
 EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 CELL_TYPE = re.compile(r"""(?:^|\s)t\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 TEXT_KINDS = ("s", "inlineStr", "str")
+CELL_COLUMN = re.compile(r"""(?:^|\s)r\s*=\s*["']([A-Z]{1,3})\d+["']""")
+MAX_PEEK_COLUMN = 255  # a first row's text farther right than this is placed next to the cell before it
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -395,16 +412,19 @@ def _scan(reader: _Reader, member: Member, pattern: re.Pattern[str],
         yield m
 
 
-def _first_rows(reader: _Reader, member: Member, max_rows: int) -> list[list[tuple[str, str]]]:
-    """(type, raw value) of each cell of the first non-empty rows: t="s" values are shared string indexes."""
+def _first_rows(reader: _Reader, member: Member, max_rows: int) -> list[list[tuple[int, str, str]]]:
+    """(column, type, raw value) of each cell of the first non-empty rows (column -1 when the cell has
+    no reference): t="s" values are shared string indexes."""
     rows = []
     for m in _scan(reader, member, ROW):
         cells = []
         for c in CELL.finditer(m.group(1) or ""):
-            typed = CELL_TYPE.search(c.group(1))  # only the type matters, not the other attributes
+            typed = CELL_TYPE.search(c.group(1))  # the type, and the column of the reference
             kind = (typed.group(1) if typed.group(1) is not None else typed.group(2)) if typed else "n"
+            reference = CELL_COLUMN.search(c.group(1))
+            column = column_index(reference.group(1)) if reference else -1
             if kind not in TEXT_KINDS:
-                cells.append((kind, ""))  # numbers, booleans, errors: recognition reads words
+                cells.append((column, kind, ""))  # numbers, booleans, errors: recognition reads words
                 continue
             inner = c.group(2) or ""
             if kind == "inlineStr":
@@ -412,7 +432,7 @@ def _first_rows(reader: _Reader, member: Member, max_rows: int) -> list[list[tup
             else:
                 v = VALUE.search(inner)
                 value = _unescape(v.group(1)) if v else ""
-            cells.append((kind, value))
+            cells.append((column, kind, value))
         if cells:
             rows.append(cells)
             if len(rows) >= max_rows:
@@ -420,8 +440,9 @@ def _first_rows(reader: _Reader, member: Member, max_rows: int) -> list[list[tup
     return rows
 
 
-def _shared_indexes(rows: list[list[tuple[str, str]]]) -> list[int]:
-    return [int(v) for row in rows for t, v in row if t == "s" and v.strip().isdigit()]
+def _shared_indexes(rows: list[list[tuple[int, str, str]]]) -> list[int]:
+    return [int(v) for row in rows for _, t, v in row if t == "s" and v.strip().isdigit()]
+
 
 
 def _shared_strings(reader: _Reader, member: Member, needed: set[int], first: int) -> dict[int, str]:

@@ -41,7 +41,7 @@ def test_a_workbook_is_recognised_from_a_small_part_of_it(graph, make_source, wo
     assert peek.sheet_names == ["Page de garde", "Paramètres", "Lot 1", "Lot 2", "Lot 3"]
     assert peek.texts[:2] == ["Construction d'un groupe scolaire", "DPGF - Lot 02 Gros œuvre"]
     assert "Prix unitaire HT" in peek.texts and "texte caché" not in peek.texts
-    assert "Béton armé C25/30 pour voile n°1 & <chaînage>" in peek.texts
+    assert not any(text.startswith("Béton armé") for text in peek.texts)  # articles: below the header
     assert file.size > 300_000 and peek.bytes_read == source.bytes_read < file.size * 0.15
     assert peek == peek_zip_file(workbook)  # the same peek over the local file
 

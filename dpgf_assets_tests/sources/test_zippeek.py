@@ -63,6 +63,24 @@ def test_sheet_names_and_texts_of_visible_sheets(method):
     assert peek.bytes_read == len(data)  # a tiny archive: everything is within the first reads
 
 
+def test_the_texts_are_the_titles_and_the_header_not_the_articles_below_it():
+    def text(ref: str, value: str) -> str:
+        return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+    header = "".join(text(f"{col}3", label) for col, label in zip("BCDEFG", ["N°", "Désignation", "U", "Qté",
+                                                                             "PU HT", "Montant HT"]))
+    article = (text("B4", "1.1") + text("C4", "Planning des travaux") + text("D4", "Ft")
+               + '<c r="E4"><v>1</v></c><c r="F4"><v>500</v></c><c r="G4"><v>500</v></c>')
+    sheet = (f'<worksheet><sheetData><row r="1">{text("B1", "DPGF LOT 01 INSTALLATION DE CHANTIER")}</row>'
+             f'<row r="3">{header}</row><row r="4">{article}</row></sheetData></worksheet>')
+    members = workbook_members() | {"xl/worksheets/sheet1.xml": sheet}
+    peek = peek_bytes(build(members))
+    assert peek.texts[:7] == ["DPGF LOT 01 INSTALLATION DE CHANTIER", "N°", "Désignation", "U", "Qté", "PU HT",
+                              "Montant HT"]
+    assert "Planning des travaux" not in peek.texts and "1.1" not in peek.texts
+    assert peek.texts[7:] == ["Prix unitaire"]  # the last sheet holds no table: its first rows are read
+
+
 def test_rows_beyond_the_limit_are_not_read():
     data = build(workbook_members())
     assert peek_bytes(data, max_rows=1).texts == ["Décomposition du prix global", "Prix unitaire"]
