@@ -71,8 +71,8 @@ SPEC: tuple[Spec, ...] = (
     Spec("scanning.max_files", int, 0, "an integer ≥ 0 (0: no limit)", _non_negative,
          "Files imported at most per inventory (most confident first)."),
     Spec("scanning.deep_scan", bool, True, "true or false", _always,
-         "Read sheet names and first cells (by HTTP range for xlsx/xlsm) to recognise files, "
-         "not only their names."),
+         "Read sheet names, titles and table headers (by HTTP range for xlsx/xlsm) to recognise "
+         "files, not only their names."),
     Spec("imports.step_retries", int, 3, "an integer ≥ 0", _non_negative,
          "Dagster retries of a batch whose files hit transient failures past download.retry_count."),
     Spec("imports.retry_delay_seconds", float, 10.0, "a number ≥ 0", _non_negative,
