@@ -22,7 +22,8 @@ from dpgf_assets.parsing.formula import (Area, Evaluator, ExcelError, FormulaErr
 
 _UNCACHED: Final = (re.compile(rb"</f>\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"),
              re.compile(rb"<f\b[^>]*/>\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"))
-_CELL_REF: Final = re.compile(r"([A-Z]{1,3})(\d+)")
+# sre finds it sooner than ``in``: XML is full of the "<", "/" and ">" that defeat the skips of ``in``
+_FORMULA_END: Final = re.compile(rb"</f>")
 MAX_DEPTH: Final = 40
 MAX_REPORTED_FAILURES: Final = 20
 EVALUATION_BUDGET: Final = 2_000_000  # cell reads per workbook: beyond, formulas are left unevaluated
@@ -43,7 +44,9 @@ GridLoader = Callable[[str], list[list[object]] | None]
 def has_uncached_formulas(sheet_xml: bytes) -> bool:
     """True when some formula cell of the sheet XML has no cached value (cheap byte search)."""
     # "</f>": a formula's text, or the master of the shared formulas a sheet's "<f .../>" cells copy
-    return b"</f>" in sheet_xml and any(pattern.search(sheet_xml) for pattern in _UNCACHED)
+    if _FORMULA_END.search(sheet_xml) is None:
+        return False
+    return any(pattern.search(sheet_xml) for pattern in _UNCACHED)
 
 
 _SHEET_TAG: Final = re.compile(rb"<(?:\w+:)?sheet\s([^>]*)>")
@@ -180,7 +183,7 @@ class WorkbookFormulas:
     def formulas_of(self, sheet: str) -> dict[tuple[int, int], FormulaCell]:
         if sheet not in self.formulas:
             xml = self.sheet_xml.get(self.parts.get(sheet, ""), b"")
-            self.formulas[sheet] = read_formulas(xml) if b"</f>" in xml else {}
+            self.formulas[sheet] = read_formulas(xml) if _FORMULA_END.search(xml) else {}
         return self.formulas[sheet]
 
     def _sheet_name(self, sheet: str | None) -> str:

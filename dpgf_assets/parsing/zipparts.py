@@ -12,7 +12,7 @@ import io
 import struct
 import zipfile
 import zlib
-from typing import Final, NamedTuple, cast
+from typing import Final, cast
 
 from isal import isal_zlib
 
@@ -23,13 +23,23 @@ MAX_COMMENT: Final = 65_535
 INFLATE_ERROR: Final = cast(type[Exception], isal_zlib.error)  # its stub calls it an instance
 
 
-class Part(NamedTuple):
+class Part:
+    """A member of the archive as the central directory lists it."""
+
     name: str
     method: int
     crc: int
     compressed: int
     size: int
     offset: int  # of the local header
+
+    def __init__(self, name: str, method: int, crc: int, compressed: int, size: int, offset: int) -> None:
+        # a plain class, built natively by the compiled parser (a NamedTuple's __new__ stays interpreted)
+        self.name, self.method, self.crc = name, method, crc
+        self.compressed, self.size, self.offset = compressed, size, offset
+
+    def __repr__(self) -> str:
+        return f"Part({self.name!r}, method={self.method}, size={self.size})"
 
 
 def _with_zipfile(data: bytes) -> list[Part]:
