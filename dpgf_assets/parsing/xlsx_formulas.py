@@ -81,16 +81,24 @@ def sheet_parts(workbook: bytes | None, rels: bytes | None) -> dict[str, str]:
     return parts
 
 
+_WAITING: Final = 0
+_UNDER_WAY: Final = 1  # being evaluated: met again, it is a circular reference
+_DONE: Final = 2
+
+
 @dataclass
 class FormulaCell:
     text: str
     anchor: tuple[int, int]  # the cell the text was written for (a shared formula's master cell)
     cached: bool
     is_subtotal: bool  # SUBTOTAL(…): the aggregates over a range leave such cells out
+    state: int  # _WAITING, _UNDER_WAY or _DONE: its value is then known (kept on the cell, read often)
+    value: Value
 
     def __init__(self, text: str, anchor: tuple[int, int], cached: bool) -> None:
         self.text, self.anchor, self.cached = text, anchor, cached
         self.is_subtotal = text.lstrip("=+ ").upper().startswith("SUBTOTAL(")
+        self.state, self.value = _WAITING, None
 
 
 _FORMULA_TAG: Final = re.compile(rb"<(?:\w+:)?f(?=[\s/>])([^>]*?)(/?)>")
@@ -171,8 +179,7 @@ class WorkbookFormulas:
         self.parts = parts
         self.grids = grids
         self.formulas: dict[str, dict[tuple[int, int], FormulaCell]] = {}
-        self.results: dict[tuple[str, int, int], Value] = {}
-        self.pending: set[tuple[str, int, int]] = set()
+        self.depth = 0  # formulas under way, one inside the other
         self.failures: list[str] = []
         self.evaluator = Evaluator(self._cell, self._area)
         self.current_sheet = ""
@@ -237,20 +244,21 @@ class WorkbookFormulas:
                     yield value, formula is not None and formula.is_subtotal
 
     def _evaluate(self, sheet: str, row: int, col: int, formula: FormulaCell) -> Value:
-        key = (sheet, row, col)
-        if key in self.results:
-            return self.results[key]
-        if key in self.pending or len(self.pending) > MAX_DEPTH:
+        if formula.state == _DONE:
+            return formula.value
+        if formula.state == _UNDER_WAY or self.depth > MAX_DEPTH:
             raise FormulaError("circular or too deep references")
-        self.pending.add(key)
+        formula.state = _UNDER_WAY
+        self.depth += 1
         outer_sheet, self.current_sheet = self.current_sheet, sheet
         outer_base, self.evaluator.base = self.evaluator.base, (row, col)
         try:
             value = self.evaluator.value(self._tree(formula))
         finally:
             self.current_sheet, self.evaluator.base = outer_sheet, outer_base
-            self.pending.discard(key)
-        self.results[key] = value
+            self.depth -= 1
+            formula.state = _WAITING  # a formula that failed fails again where it is met next
+        formula.state, formula.value = _DONE, value
         return value
 
     def _tree(self, formula: FormulaCell) -> tuple:
@@ -272,7 +280,6 @@ class WorkbookFormulas:
             try:
                 values[(row, col)] = self._evaluate(sheet, row, col, formula)
             except (FormulaError, RecursionError, ValueError, OverflowError) as exc:
-                self.pending.clear()
                 self.unevaluated += 1
                 if len(self.failures) < MAX_REPORTED_FAILURES:
                     self.failures.append(f"{sheet} cell {_address(row, col)}: formula {formula.text[:80]!r} "

@@ -71,6 +71,29 @@ def test_formulas_without_cached_values_are_evaluated(tmp_path):
     assert doc.warnings == []
 
 
+def test_circular_and_failing_formulas_are_reported_and_the_others_still_evaluated(tmp_path):
+    rows = [*TITLE, HEADER, ["1", "VENTILATION"],
+            ["1.1", "Caisson", "u", 2.0, 10.0, Formula("=F9", 0.0, cached=False)],  # F8 needs F9, read after it
+            ["1.2", "Gaines", "u", 3.0, Formula("=F8", 0.0, cached=False), Formula("=D9*2", 0.0, cached=False)],
+            ["1.3", "Grilles", "u", 4.0, Formula("=NOW()", 0.0, cached=False), Formula("=D10*E10", 0.0, cached=False)],
+            ["1.4", "Bouches", "u", 5.0, 7.0, Formula("=D11*E11", 0.0, cached=False)]]
+    doc = parse_workbook(write(tmp_path, "DPGF", {"LOT 04": rows}))
+    # F8 evaluates F9 (=D9*2) on the way; E10 fails (NOW is not supported), and F10, which needs it
+    assert [(i.unit_price, i.total) for i in doc.items] == [(10.0, 6.0), (6.0, 6.0), (None, None), (7.0, 35.0)]
+    failed = [w for w in doc.warnings if "not evaluated" in w]
+    assert failed == ["LOT 04 cell E10: formula 'NOW()' not evaluated (function NOW not supported)",
+                      "LOT 04 cell F10: formula 'D10*E10' not evaluated (function NOW not supported)"]
+
+    loop = [*TITLE, HEADER, ["1", "VENTILATION"],
+            ["1.1", "Caisson", "u", 2.0, Formula("=F8/D8", 0.0, cached=False), Formula("=D8*E8", 0.0, cached=False)],
+            ["1.2", "Gaines", "u", 3.0, 4.0, Formula("=D9*E9", 0.0, cached=False)]]
+    doc = parse_workbook(write(tmp_path, "DPGF boucle", {"LOT 04": loop}))
+    assert [(i.unit_price, i.total) for i in doc.items] == [(None, None), (4.0, 12.0)]
+    assert [w.split(": ", 1)[1] for w in doc.warnings if "not evaluated" in w] == [
+        "formula 'F8/D8' not evaluated (circular or too deep references)",
+        "formula 'D8*E8' not evaluated (circular or too deep references)"]
+
+
 def test_what_parsing_remembers_across_workbooks_can_be_forgotten_and_changes_no_result(tmp_path):
     from dpgf_assets import recognition
     from dpgf_assets.parsing import forget_earlier_workbooks, header, values, xlsx_formulas
