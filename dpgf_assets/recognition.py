@@ -81,6 +81,10 @@ _OTHER_NAME: Final = re.compile(
     r"|rapport"
     r"|notice|acte d.engagement|reglement de (la )?consultation|memoire technique)\b"
 )
+# A word of each _OTHER_NAME alternative: a file name (folded to ASCII) without any needs no pattern
+_OTHER_NAME_WORDS: Final = ("cctp", "c.c.t.p", "ccap", "cahier", "planning", "calendrier", "gantt", "factur",
+                            "avoir", "contact", "annuaire", "liste des", "catalogue", "tarif", "compte", "proces",
+                            "rapport", "notice", "acte d", "reglement", "memoire")
 _BLANKS: Final = str.maketrans("\t\r\f\v", "    ")
 _HEADER_WORDS: Final = ("designation", "libelle", "description", "intitule")
 _PRICING_HINT: Final = re.compile(r"\blot ?\d+|\boffres?\b|\bchiffrage\b|\bestimati|\bquantitatif|\bprix\b")
@@ -171,7 +175,7 @@ def _path_evidence(path: str, ev: _Evidence) -> None:
     name = _fold(stem.replace("_", " "))
     for doc_type, words in _type_words(name):
         ev.add(doc_type, NAME_WEIGHT, f"name: '{words.upper()}' in file name")
-    match = _OTHER_NAME.search(name)
+    match = _OTHER_NAME.search(name) if any(word in name for word in _OTHER_NAME_WORDS) else None
     if match:
         ev.add("OTHER", NAME_WEIGHT + 0.2, f"name: '{match.group(0)}' is not a pricing document")
     match = _PRICING_HINT.search(name)

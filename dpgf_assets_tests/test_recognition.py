@@ -162,3 +162,18 @@ def test_marks_are_dropped_by_the_byte_table_exactly_as_by_unicode_decomposition
         for text in (char, f"Désignation {char}€ œ’x", char * 2, f"½{char}"):
             expected = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
             assert _plain_ascii(text) == expected, repr(text)
+
+
+@pytest.mark.parametrize("name", [
+    "CCTP lot 2", "C.C.T.P", "CCAP", "Cahier des clauses", "Planning", "Calendrier", "Gantt", "Facture 12", "Factures",
+    "Avoir n°3", "Contact", "Contacts", "Annuaire", "Liste des entreprises", "Liste des intervenants",
+    "Liste des contacts", "Catalogue", "Catalogues", "Tarif", "Tarifs 2024", "Compte rendu", "Compte-rendu",
+    "Procès verbal", "Procès-verbal", "Rapport", "Notice", "Acte d'engagement", "Règlement de consultation",
+    "Règlement de la consultation", "Mémoire technique"])
+def test_every_non_pricing_name_is_other_and_its_word_is_known_before_the_pattern(name):
+    from dpgf_assets import recognition
+
+    folded = recognition._fold(name)
+    assert recognition._OTHER_NAME.search(folded), name
+    assert any(word in folded for word in recognition._OTHER_NAME_WORDS), name
+    assert recognise(f"Projets/X/Divers/{name}.xlsx").doc_type == "OTHER"

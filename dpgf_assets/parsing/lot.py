@@ -42,10 +42,27 @@ class Lot:
 NO_LOT: Final = Lot(None, None)
 
 
+_NAME_EDGES: Final = " -–—:_.,;"
+
+
 def _name(text: str) -> str | None:
-    text = _NOT_NAME.sub(" ", _COPY_MARK.sub("", text))
-    text = " ".join(text.split()).strip(" -–—:_.,;()")
-    return text or None
+    if text.rstrip().endswith(")") or "cop" in text.lower():  # a copy mark is possible: rare
+        text = _COPY_MARK.sub("", text)
+    text = _NOT_NAME.sub(" ", text)
+    return _without_stray_brackets(" ".join(text.split()).strip(_NAME_EDGES)) or None
+
+
+def _without_stray_brackets(text: str) -> str:
+    """Brackets around the whole name or left alone at one end go; "Couverture (zinc)" keeps its own."""
+    while True:
+        if text.startswith("(") and text.endswith(")") and text.count("(") == text.count(")") == 1:
+            text = text[1:-1].strip(_NAME_EDGES)
+        elif text.endswith(")") and text.count(")") > text.count("("):
+            text = text[:-1].rstrip(_NAME_EDGES)
+        elif text.startswith("(") and text.count("(") > text.count(")"):
+            text = text[1:].lstrip(_NAME_EDGES)
+        else:
+            return text
 
 
 def lot_in_text(text: str, following: str = "") -> Lot:

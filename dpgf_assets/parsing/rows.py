@@ -18,15 +18,19 @@ from dpgf_assets.parsing.values import (clean_text, fold, normalise_code, parse_
 
 _LEADING_MARKS: Final = re.compile(r"[^\w(]+")
 _OPTION_START: Final = re.compile(r"[^\w(]*(options?|variantes?|pse|p\.s\.e|prestations? suppl)", re.I)
-_TVA: Final = re.compile(r"(montant (de la )?)?t\.? ?v\.? ?a\b")
-_TTC: Final = re.compile(r"(total|montant|net|prix)\b.*\bt\.?t\.?c\b")
-_PRORATA: Final = re.compile(r"(compte |participation au compte )?prorata\b")
-_SUBTOTAL: Final = re.compile(
-    r"sous[ -]?tota(l|ux)\b|s/total|s\. ?total\b|report( de la page| page)?$|a reporter\b")
-_TOTAL: Final = re.compile(r"(total|montant total|montant global)\b")
+# The total rules in the order they are tried, as one alternation whose first fitting branch names the
+# kind: one pattern for a sheet's rows to meet instead of five (a pattern read for the first time costs
+# several of its matches, and every workbook comes after other work has evicted it).
+_TOTAL_RULES: Final = re.compile(
+    r"(?P<tva>(?:montant (?:de la )?)?t\.? ?v\.? ?a\b)"
+    r"|(?P<ttc>(?:total|montant|net|prix)\b.*\bt\.?t\.?c\b)"
+    r"|(?P<prorata>(?:compte |participation au compte )?prorata\b)"
+    r"|(?P<subtotal>sous[ -]?tota(?:l|ux)\b|s/total|s\. ?total\b|report(?: de la page| page)?$|a reporter\b)"
+    r"|(?P<total>(?:total|montant total|montant global)\b)")
 _TOTAL_HT: Final = re.compile(r"\bh\.? ?t\.?\b|hors tax|^total (general|base)\b|^montant (total|global)\b")
 _OPTION_WORDS: Final = re.compile(r"\b(options?|variantes?|pse|p\.s\.e)\b")
 _RECAP: Final = re.compile(r"(tableau )?recap(itulati(f|on))?\b")
+_RECAP_STARTS: Final = ("recap", "tableau recap")  # what _RECAP needs first: a plain test spares the pattern
 _FOOTER: Final = re.compile(r"fait a|a .{1,40}, le\b|le soumissionnaire|l'entreprise\b|cachet|signature"
                      r"|lu et approuve|date( et signature)?\s*:|nom et qualite|bon pour")
 _OPTION_TITLE: Final = re.compile(r"(options?|variantes?|pse|p\.s\.e\.?|prestations? supplementaires?)\b")
@@ -48,6 +52,8 @@ def _clean_key(label: str) -> str:
 
 
 def _without_marks(key: str) -> str:
+    if not key or key[0].isalnum() or key[0] == "(":  # no leading mark: most keys, no pattern needed
+        return key
     marks = _LEADING_MARKS.match(key)
     return key[marks.end():] if marks else key
 
@@ -59,19 +65,15 @@ _FOOTER_STARTS: Final = frozenset("falcsdnb")  # likewise for _FOOTER
 def _total_kind(key: str) -> str | None:
     if not key or key[0] not in _TOTAL_STARTS:
         return None
-    if _TVA.match(key):
-        return "tva"
-    if _TTC.match(key):
-        return "ttc"
-    if _PRORATA.match(key):
-        return "prorata"
-    if _SUBTOTAL.match(key):
-        return "subtotal"
-    if _TOTAL.match(key):
-        if _OPTION_WORDS.search(key):
-            return "subtotal"  # an option's own total is not the base total
-        return "total_ht" if _TOTAL_HT.search(key) else "subtotal"
-    return None
+    found = _TOTAL_RULES.match(key)
+    if found is None:
+        return None
+    kind = found.lastgroup
+    if kind != "total":
+        return kind
+    if _OPTION_WORDS.search(key):
+        return "subtotal"  # an option's own total is not the base total
+    return "total_ht" if _TOTAL_HT.search(key) else "subtotal"
 
 
 def total_kind(label: str) -> str | None:
@@ -222,7 +224,7 @@ class RowReader:
         if kind:
             row.kind, row.total_kind = "total", kind
             row.amount = t if t is not None else _last_number(cells)
-        elif not numeric and key and _RECAP.match(key):
+        elif not numeric and key.startswith(_RECAP_STARTS) and _RECAP.match(key):
             row.kind = "recap_title"
         elif maybe_header and repeats_header(cells):
             row.kind = "header"

@@ -8,7 +8,6 @@ build the hierarchy → find the lot → recognise the document type from what w
 from __future__ import annotations
 
 import os
-import re
 from typing import Final
 
 from dpgf_assets.parsing.container import Container, open_container
@@ -24,7 +23,7 @@ from dpgf_assets.parsing.xlsx_formulas import WorkbookFormulas, has_uncached_for
 from dpgf_assets.recognition import WorkbookPeek, recognise
 
 PEEK_ROWS: Final = 40
-_RECAP_SHEET: Final = re.compile(r"^(recap|synthese|resume)")
+_RECAP_SHEETS: Final = ("recap", "synthese", "resume")  # how a recap sheet's folded name starts
 
 
 def table_rows(grid: Grid, header: Header) -> list[Row]:
@@ -95,7 +94,7 @@ def _parse(path: str, file: str) -> ParsedDocument:
         if header is None:
             info = info if info.code else lot_in_key_values(grid[:PEEK_ROWS])
             continue
-        recap = header.is_recap or bool(_RECAP_SHEET.match(fold(sheet.name)))
+        recap = header.is_recap or fold(sheet.name).startswith(_RECAP_SHEETS)
         content = build_table(table_rows(grid, header), sheet.name, recap=recap,
                               sheet_mode=option_kind(sheet.name))
         doc.tables.append(Table(sheet.name, header.row + 1))

@@ -92,3 +92,50 @@ def test_lines_in_capitals_are_told_the_same_whatever_their_characters():
                       f"A{char}B{char}C{char}d"):
             if label[:1] not in "-•*–—·>":
                 assert is_heading_text(label, "") == by_character(label), repr(label)
+
+
+TOTAL_LABELS = [
+    "TOTAL HT", "Total H.T.", "total hors taxes", "TOTAL TTC", "Montant TTC", "Net à payer TTC", "Prix total T.T.C.",
+    "TVA 20 %", "T.V.A. 20%", "t v a", "Montant de la TVA", "montant TVA 5,5 %", "TVA", "tvaX", "Prorata 1,5 %",
+    "Compte prorata", "Participation au compte prorata", "prorata temporis", "Sous-total", "Sous total VENTILATION",
+    "sous-totaux", "soustotal", "S/Total", "S. total lot 1", "S.total", "Report", "Report de la page", "Report page",
+    "report de la page 2", "A reporter", "a reporter page 3", "Reporting", "Reports", "Total", "Montant total",
+    "Montant global", "Total option 1", "Total PSE n°2", "TOTAL BASE HT - Lot 04", "Total général", "totalement",
+    "Totaux", "Montage", "Montant", "Nettoyage", "Net", "Prix", "Pose", "Travaux", "Tranchée", "Compte", "Câbles",
+    "Réseau", "Alimentation", "Sol", "▸ SOUS-TOTAL", "- Total HT", "• TVA 20 %", "(a) total", "_total", "1.2 Total",
+    "", "  ", "Total\nTTC", "Total HT\n(report)", "RECAPITULATIF", "Tableau récapitulatif", "Récap", "recapitulons"]
+
+
+def test_the_total_rules_as_one_alternation_decide_as_the_five_patterns_did_in_turn():
+    import re
+
+    from dpgf_assets.parsing import rows
+
+    before = [re.compile(r"(montant (de la )?)?t\.? ?v\.? ?a\b"),
+              re.compile(r"(total|montant|net|prix)\b.*\bt\.?t\.?c\b"),
+              re.compile(r"(compte |participation au compte )?prorata\b"),
+              re.compile(r"sous[ -]?tota(l|ux)\b|s/total|s\. ?total\b|report( de la page| page)?$|a reporter\b"),
+              re.compile(r"(total|montant total|montant global)\b")]
+
+    def as_before(key):
+        if not key or key[0] not in rows._TOTAL_STARTS:
+            return None
+        for kind, pattern in zip(("tva", "ttc", "prorata", "subtotal"), before):
+            if pattern.match(key):
+                return kind
+        if before[4].match(key):
+            return "subtotal" if rows._OPTION_WORDS.search(key) else (
+                "total_ht" if rows._TOTAL_HT.search(key) else "subtotal")
+        return None
+
+    leading_marks = re.compile(r"[^\w(]+")
+    for label in TOTAL_LABELS:
+        folded = rows.fold(label)
+        marks = leading_marks.match(folded)
+        key = folded[marks.end():] if marks else folded
+        assert rows._key(label) == key, label
+        assert rows._total_kind(key) == as_before(key), label
+        assert bool(key.startswith(rows._RECAP_STARTS) and rows._RECAP.match(key)) == bool(rows._RECAP.match(key))
+    labels = ("TVA 20 %", "Total TTC", "Prorata", "S/Total", "Total HT", "Sous-totaux", "Totaux")
+    expected = ["tva", "ttc", "prorata", "subtotal", "total_ht", "subtotal", None]
+    assert [total_kind(label) for label in labels] == expected
