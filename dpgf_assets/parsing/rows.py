@@ -81,9 +81,15 @@ def total_kind(label: str) -> str | None:
     return _total_kind(_key(label))
 
 
+_OPTION_FIRST: Final = frozenset("oOvVpP")  # what a word-initial option title starts with
+
+
 def option_kind(label: str) -> str | None:
     """``option`` or ``variant`` for an OPTION / VARIANTE / PSE title, None otherwise."""
-    if not _OPTION_START.match(label):  # cheap test on the raw text first: most labels are no option
+    first = label[:1]
+    if not first or first == "(" or ((first.isalnum() or first == "_") and first not in _OPTION_FIRST):
+        return None  # what _OPTION_START would say of a label starting with a letter or digit: most labels
+    if not _OPTION_START.match(label):  # cheap test on the raw text next: most labels are no option
         return None
     key = _key(label)
     if not _OPTION_TITLE.match(key):

@@ -139,3 +139,21 @@ def test_the_total_rules_as_one_alternation_decide_as_the_five_patterns_did_in_t
     labels = ("TVA 20 %", "Total TTC", "Prorata", "S/Total", "Total HT", "Sous-totaux", "Totaux")
     expected = ["tva", "ttc", "prorata", "subtotal", "total_ht", "subtotal", None]
     assert [total_kind(label) for label in labels] == expected
+
+
+def test_the_first_letter_test_of_option_titles_says_what_the_pattern_says():
+    from dpgf_assets.parsing import rows
+
+    labels = ["OPTION 1 : VMC double flux", "Options", "Variante 2", "VARIANTES", "PSE n°1", "P.S.E. 2", "pse",
+              "Prestations supplémentaires éventuelles", "Prestation supplementaire", "- OPTION", "▸ Variante",
+              "  option", "(option)", "_option", "1. Option", "Pose", "Peinture", "Ventilation", "Ouvrage", "Travaux",
+              "", " ", "ﬀ", "Ⅳ option", "²option", "Optionnel", "Variantes techniques"]
+    for label in labels:
+        expected = None
+        if rows._OPTION_START.match(label):
+            key = rows._key(label)
+            if rows._OPTION_TITLE.match(key):
+                expected = "variant" if key.startswith("variante") else "option"
+        assert option_kind(label) == expected, label
+    assert [option_kind(x) for x in ("OPTION 1", "Variante 2", "PSE 1", "- option", "(option)")] == \
+        ["option", "variant", "option", "option", None]
