@@ -298,13 +298,11 @@ def peek_bytes(data: bytes, name: str) -> WorkbookPeek:
 def _peek_container(container, name: str) -> WorkbookPeek:  # noqa: ANN001 - parsing.container.Container
     """The texts the parser gives recognition (``parsing.workbook.peek_texts``), from the first rows only."""
     from dpgf_assets.parsing.grid import WorkbookGrids
-    from dpgf_assets.parsing.header import find_header
-    from dpgf_assets.parsing.workbook import PEEK_ROWS, peek_texts
+    from dpgf_assets.parsing.workbook import PEEK_ROWS, head_texts
 
     grids = WorkbookGrids(container, name, csv_sheet=Path(name).stem)
     visible = [s.name for s in grids.sheets if s.visible]
     texts: list[str] = []
     for sheet in visible:
-        head = grids.head(sheet, PEEK_ROWS)
-        texts.extend(peek_texts(head, find_header(head)))
+        texts.extend(head_texts(grids.head(sheet, PEEK_ROWS)))
     return WorkbookPeek(sheet_names=visible, texts=texts, bytes_read=len(container.data))

@@ -46,6 +46,11 @@ def peek_texts(grid: Grid, header: Header | None) -> list[str]:
     return [t for t in texts if t] if "" in texts else texts
 
 
+def head_texts(head: Grid) -> list[str]:
+    """``peek_texts`` of a sheet's first rows when only they were read (the peeks of recognition)."""
+    return peek_texts(head, find_header(head))
+
+
 def _evaluate_formulas(container: Container, grids: WorkbookGrids) -> WorkbookFormulas | None:
     if container.format not in ("xlsx", "xlsm"):
         return None

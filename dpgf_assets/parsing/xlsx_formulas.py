@@ -33,7 +33,6 @@ _TREES: Final[dict[str, tuple]] = {}
 MAX_CACHED_TREES: Final = 4096
 
 
-
 def forget_formula_shapes() -> None:
     _TREES.clear()
 

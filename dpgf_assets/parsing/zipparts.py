@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
-import zlib
 from typing import Final, cast
 
 from isal import isal_zlib

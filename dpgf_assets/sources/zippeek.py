@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from dpgf_assets.parsing.formula import column_index
-from dpgf_assets.parsing.header import find_header
-from dpgf_assets.parsing.workbook import peek_texts
+from dpgf_assets.parsing.workbook import head_texts
 from dpgf_assets.recognition import WorkbookPeek
 
 ReadRange = Callable[[int, int], bytes]
@@ -160,8 +159,7 @@ def peek_zip(read_range: ReadRange, size: int, *, max_rows: int = 40, max_sheets
     shared = _shared_strings(reader, strings, needed, first) if needed and strings is not None else {}
     texts: list[str] = []
     for found in sheet_rows:  # what the parser gives recognition: titles and the table's header
-        grid = [_cells_in_place(row, shared) for row in found]
-        texts.extend(peek_texts(grid, find_header(grid)))
+        texts.extend(head_texts([_cells_in_place(row, shared) for row in found]))
     return WorkbookPeek(sheet_names=[s.get("name", "") for s in sheets], texts=texts[:max_texts],
                         bytes_read=reader.bytes_read)
 
@@ -442,7 +440,6 @@ def _first_rows(reader: _Reader, member: Member, max_rows: int) -> list[list[tup
 
 def _shared_indexes(rows: list[list[tuple[int, str, str]]]) -> list[int]:
     return [int(v) for row in rows for _, t, v in row if t == "s" and v.strip().isdigit()]
-
 
 
 def _shared_strings(reader: _Reader, member: Member, needed: set[int], first: int) -> dict[int, str]:
