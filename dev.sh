@@ -2,8 +2,8 @@
 # The project's commands, each self-contained on a fresh clone with Python 3.11:
 #   ./dev.sh demo   install into .venv, then run the main job (dpgf demo) on the embedded default
 #   ./dev.sh test   install with the test dependencies, then run the whole test suite
-#   ./dev.sh ui     open the Dagster UI on the same instance (optional)
-# Extra arguments go to the underlying command (dpgf demo, pytest, dpgf ui).
+#   ./dev.sh ui     the Dagster UI and daemon on the same instance (dpgf up; optional)
+# Extra arguments go to the underlying command (dpgf demo, pytest, dpgf up).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -33,8 +33,8 @@ ensure_env() {
   fi
   echo "Installing dependencies into .venv …" >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check uv
-  local target=".[compiled]"
-  [ "$extras" = base ] || target=".[$extras,compiled]"
+  local target="."
+  [ "$extras" = base ] || target=".[$extras]"
   .venv/bin/python -m uv pip install --quiet --python .venv/bin/python -e "$target"
   # Byte-compile the dependencies once (uv does not; with PYTHONDONTWRITEBYTECODE set nothing would):
   # each process (tests, Dagster runs, code servers) then starts in ~1 s instead of ~3.5 s.
@@ -44,17 +44,11 @@ ensure_env() {
   echo "$want" > "$stamp"
 }
 
-# Compile the parser with mypyc when its sources changed since the last build (a no-op otherwise);
-# without a C compiler it says why and everything runs from the Python sources.
-compile_parser() {
-  DPGF_PURE_PYTHON=1 .venv/bin/python -m dpgf_assets.compile_parser || true
-}
-
 command=${1:-}
 shift || true
 case "$command" in
-  demo) ensure_env base; compile_parser; exec .venv/bin/dpgf demo "$@" ;;
-  test) ensure_env test; compile_parser; exec .venv/bin/python -m pytest "$@" ;;
-  ui)   ensure_env base; compile_parser; exec .venv/bin/dpgf ui "$@" ;;
+  demo) ensure_env base; exec .venv/bin/dpgf demo "$@" ;;
+  test) ensure_env test; exec .venv/bin/python -m pytest "$@" ;;
+  ui)   ensure_env base; exec .venv/bin/dpgf up "$@" ;;
   *) echo "usage: ./dev.sh demo | test | ui [args]" >&2; exit 2 ;;
 esac

@@ -9,8 +9,9 @@ Graph emulator on 127.0.0.1. Then, each path in a fresh process so that memory f
 - ours: inventory (delta listing, range-read recognition) in a process of its own, then every
   planned batch through ``import_batch`` (downloads ahead in a small pool, calamine parser, writes
   overlapping the next parse, one transaction per file, COPY), exactly what ``sharepoint_inventory``
-  and ``imported_batches`` run, grouped into the runs ``dpgf backfill`` launches (``run_groups``)
-  and run ``imports.parallel_runs`` at a time (one per core) in worker processes, into a fresh
+  and ``imported_batches`` run, grouped as a backfill's runs are (ranges of consecutive batches,
+  small enough that every process gets a share) and run ``imports.parallel_runs`` at a time (one
+  per core: the run queue's limit of import runs) in processes of their own, into a fresh
   PostgreSQL database; ``peak_rss_mb`` is the largest import process's own peak;
 - baseline: what the former scripts did: download each file in turn, ``pandas.read_excel`` (openpyxl),
   then one INSERT and one COMMIT per row, into another fresh database.
@@ -72,8 +73,8 @@ def _platform(env: dict, url: str, work: str):  # noqa: ANN202 - settings, engin
     os.environ.update(env)
     # every module either side uses is imported before its clock starts (the baseline's pandas,
     # psycopg and openpyxl likewise): the figures compare the work, not the interpreter's start
-    import dpgf_assets.importing  # noqa: F401
-    import dpgf_assets.inventory  # noqa: F401
+    import dpgf_assets.ingestion.importing  # noqa: F401
+    import dpgf_assets.ingestion.inventory  # noqa: F401
     import dpgf_assets.parsing.grid  # noqa: F401
     from dpgf_assets.settings import load_settings
     from dpgf_assets.sources.sharepoint import SharePointConfig, SharePointSource
@@ -86,7 +87,7 @@ def _platform(env: dict, url: str, work: str):  # noqa: ANN202 - settings, engin
 
 def ours_inventory(env: dict, url: str, work: str) -> dict:
     """The inventory run (sharepoint_inventory), in a process of its own as Dagster runs it."""
-    from dpgf_assets.inventory import take_inventory
+    from dpgf_assets.ingestion.inventory import take_inventory
 
     settings, engine, source = _platform(env, url, work)
     started = time.perf_counter()
@@ -107,7 +108,7 @@ def _start_import_worker(env: dict, url: str, work: str) -> None:
 
 def import_run(keys: list[str]) -> dict:
     """One import run's work (what imported_batches runs for its partitions), in a worker process."""
-    from dpgf_assets.importing import import_batch
+    from dpgf_assets.ingestion.importing import import_batch
 
     assert _worker is not None
     settings, engine, source = _worker
@@ -126,10 +127,16 @@ def import_run(keys: list[str]) -> dict:
             "peak_rss_mb": peak_rss_mb(), "stage_seconds": stages}
 
 
+def run_groups(keys: list[str], per_run: int, parts: int) -> list[list[str]]:
+    """Consecutive batches, at most ``per_run`` per run and few enough that each of ``parts``
+    processes gets two runs at least (the import work alone: this benchmark measures no daemon)."""
+    size = max(1, min(per_run, -(-len(keys) // (2 * parts))))
+    return [keys[i:i + size] for i in range(0, len(keys), size)]
+
+
 def parallel_imports(env: dict, url: str, work: str, parts: int) -> dict:
-    """The import runs ``dpgf backfill`` launches (``run_groups``), ``parts`` at a time in worker
-    processes that take the next run when free; seconds from the first run's start to the last's end."""
-    from dpgf_assets.orchestration import run_groups
+    """The import runs, ``parts`` at a time in processes that take the next run when free; seconds
+    from the first run's start to the last's end."""
     from dpgf_assets.settings import load_settings
     from dpgf_assets.warehouse import files as store
     from dpgf_assets.warehouse.db import open_warehouse
@@ -139,7 +146,7 @@ def parallel_imports(env: dict, url: str, work: str, parts: int) -> dict:
         keys = store.batch_keys(conn)
     engine.dispose()
     per_run = load_settings(environ=env)["imports.max_partitions_per_run"]
-    groups = run_groups(keys, keys, per_run, parts)
+    groups = run_groups(keys, per_run, parts)
     with multiprocessing.get_context("spawn").Pool(parts, _start_import_worker, (env, url, work)) as pool:
         results = pool.map(import_run, groups, chunksize=1)
     stages: dict[str, float] = {}
@@ -192,7 +199,7 @@ def in_fresh_process(fn, *args):  # noqa: ANN001, ANN201 - a benchmark side and 
 
 def measure(files: int, admin_url: str, with_baseline: bool) -> tuple[dict, dict | None, int]:
     from dpgf_assets.emulator import GraphEmulator
-    from dpgf_assets.orchestration import parallel_runs  # here: the measured processes need no dagster
+    from dpgf_assets.cli.runs import import_slots  # here: the measured processes need no dagster
     from dpgf_assets.settings import load_settings
 
     with tempfile.TemporaryDirectory(prefix="dpgf-bench-") as tmp, GraphEmulator() as graph:
@@ -200,7 +207,7 @@ def measure(files: int, admin_url: str, with_baseline: bool) -> tuple[dict, dict
         env = {**graph.env(), "DPGF_DOWNLOAD_BATCH_SIZE": "25"}
         with scratch_database(admin_url, prefix="dpgf_bench") as url:
             inventory = in_fresh_process(ours_inventory, env, url, str(Path(tmp, "ours")))
-            imports = parallel_imports(env, url, str(Path(tmp, "ours")), parallel_runs(load_settings(environ={
+            imports = parallel_imports(env, url, str(Path(tmp, "ours")), import_slots(load_settings(environ={
                 **env, "DPGF_WAREHOUSE_URL": url})))
         mine = {**imports, "seconds": inventory["seconds"] + imports["seconds"],
                 "inventory_seconds": inventory["seconds"], "import_seconds": imports["seconds"],
@@ -255,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
             f"({figures['memory_growth_5000_vs_1000']:+.1%} against 1,000), {figures['files_per_s_5000']} files/s")
     if mine["items"] != expected_items:
         log(f"WARNING: {mine['items']} line items imported, {expected_items} expected")
-    print(json.dumps(figures))
+    print(json.dumps(figures, allow_nan=False))
     return 0
 
 

@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             "network": network,
             "workers": args.workers,
         }
-    print(json.dumps(figures), flush=True)
+    print(json.dumps(figures, allow_nan=False), flush=True)
     return 0
 
 

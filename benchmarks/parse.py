@@ -5,16 +5,15 @@
 Generates a corpus (600 files, over 500 of them workbooks of every layout and format; --quick: 150)
 with its ground-truth manifest, then in the same run:
 
-- ours: ``parse_workbook`` on every workbook (best of two passes), files/s and line items/s, with
-  the parser ``./dev.sh`` compiles (``"compiled"`` in the JSON says whether it ran; run with
-  ``DPGF_PURE_PYTHON=1`` for the Python sources);
+- ours: ``parse_workbook`` on every workbook (best of two passes), files/s and line items/s;
 - baseline: what the former scripts did, ``pandas.read_excel(engine="openpyxl")`` on every sheet, then
   row by row (``iterrows``) keeping rows with a designation and a number; pandas with openpyxl reads
   .xlsx/.xlsm only, so the speed-up compares both on those same files, read file by file in turn
   (best of two passes each) so that the load of this shared machine weighs on both alike; each pass
   starts with the parser's memory of earlier workbooks emptied, so no file is timed against itself;
 - accuracy against the manifest: line-item precision and recall (rows matched by sheet and row),
-  field accuracy (code, unit, quantity, unit price, total and section all right), doc type over all
+  field accuracy (code, unit, quantity, unit price, total, section and price components all right),
+  notes (notices to bidders) precision and recall, doc type over all
   files including distractors, lots, totals, sections, expected errors.
 
 Prints readable lines, then one JSON line.
@@ -29,11 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from dpgf_assets import compiled
 from dpgf_assets.corpus import generate_library
 from dpgf_assets.corpus.scoring import ITEM_FIELDS, Score, parsed_view, score_file
 from dpgf_assets.parsing import ParseError, forget_earlier_workbooks, parse_workbook
-from dpgf_assets.recognition import SPREADSHEET_EXTENSIONS, peek_file, recognise
+from dpgf_assets.parsing.peek import peek_file
+from dpgf_assets.parsing.recognition import SPREADSHEET_EXTENSIONS, recognise
 
 SHARED_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "real"
 REAL_WORKBOOK = SHARED_SAMPLES / "dpgf_25S012_lot04_cvc_elec.xlsx"
@@ -156,8 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         workbooks = [e for e in entries if is_workbook(e["path"])]
         others = len(entries) - len(workbooks)
         log(f"corpus: {len(entries)} files ({len(workbooks)} workbooks, {others} other documents), "
-            f"generated in {time.perf_counter() - started:.1f} s (seed {args.seed}); parser "
-            f"{'compiled with mypyc' if compiled.active() else 'running from its Python sources'}")
+            f"generated in {time.perf_counter() - started:.1f} s (seed {args.seed})")
 
         rounds = [run_parser(root, workbooks) for _ in range(2)]
         results, seconds, per_file = min(rounds, key=lambda r: r[1])
@@ -194,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         f"(distractors included); lot {score.ratio(score.lots_right, score.lot_files):.2%}; totals "
         f"{score.ratio(score.totals_right, score.true_totals):.2%}; sections "
         f"{score.ratio(score.sections_right, score.true_sections):.2%}; totals read as items: "
-        f"{score.totals_as_items}; bad files refused: {score.errors_right}/{score.errors_expected}")
+        f"{score.totals_as_items}; bad files refused: {score.errors_right}/{score.errors_expected}; notes "
+        f"precision {score.note_precision:.2%}, recall {score.note_recall:.2%} ({score.true_notes} notes)")
     for mistake in score.mistakes[:10]:
         log(f"  mistake: {mistake}")
     figures = {
@@ -210,11 +209,11 @@ def main(argv: list[str] | None = None) -> int:
         "lot_accuracy": round(score.ratio(score.lots_right, score.lot_files), 5),
         "total_accuracy": round(score.ratio(score.totals_right, score.true_totals), 5),
         "section_accuracy": round(score.ratio(score.sections_right, score.true_sections), 5),
+        "note_precision": round(score.note_precision, 5), "note_recall": round(score.note_recall, 5),
         "totals_as_items": score.totals_as_items, "bad_files_refused": score.errors_right,
         "bad_files": score.errors_expected, "seed": args.seed, "quick": args.quick,
-        "compiled": compiled.active(),
     }
-    print(json.dumps(figures))
+    print(json.dumps(figures, allow_nan=False))
     return 0
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from dpgf_assets.definitions import build_definitions
 from dpgf_assets.emulator import FaultPlan, GraphEmulator
-from dpgf_assets.importing import import_batch
-from dpgf_assets.inventory import take_inventory
+from dpgf_assets.ingestion.importing import import_batch
+from dpgf_assets.ingestion.inventory import take_inventory
 from dpgf_assets.settings import load_settings
 from dpgf_assets.sources.sharepoint import SharePointConfig, SharePointSource
 from dpgf_assets.warehouse import files as store

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from dpgf_assets.corpus.vocabulary import BRANDS, DESCRIPTIONS, FINISHES, LOTS, PLACES, SECTION_DESCRIPTIONS, SUB_CHAPTERS, UNIT_SPELLINGS
+from dpgf_assets.corpus.vocabulary import BRANDS, DESCRIPTIONS, FINISHES, PLACES, SECTION_DESCRIPTIONS, SUB_CHAPTERS, UNIT_SPELLINGS
 
 UNIT_OF_TEMPLATE = {"ens": "ens", "ENS": "ens", "Ft": "ft", "ml": "m", "m": "m", "m2": "m2", "m3": "m3",
                     "u": "u", "kg": "kg", "PM": "pm", "cmp": "cmp"}
@@ -49,11 +49,6 @@ class Lot:
     code: str
     name: str
     chapters: list[tuple[str, list[tuple[str, str, float, float]]]]
-
-
-def pick_lot(rng: random.Random) -> Lot:
-    code, name, chapters = rng.choice(LOTS)
-    return Lot(code, name, chapters)
 
 
 def _fill(template: str, rng: random.Random) -> str:

@@ -2,7 +2,9 @@
 
 Layouts (the ``layout`` of the manifest): standard, offset_b, two_row_header, qty_before_unit,
 inline_codes, chapter_codes, uncoded, disordered, formulas, text_numbers, recap_options, multi_sheet,
-real_like, multi_lot (DPGF); bpu; dqe.
+real_like, multi_lot, adjustments (prorata, révision, remise lines), notices (instructions to bidders
+inside the table), lot_codes (lettered or sub-numbered lot codes, template placeholders) (DPGF); bpu,
+multi_price (a maintenance schedule pricing each article several ways); dqe.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from dataclasses import dataclass, field, replace
 
 from dpgf_assets.corpus.content import Lot, make_article, make_chapters
 from dpgf_assets.corpus.spec import BookSpec, Formula, SheetSpec
-from dpgf_assets.corpus.tables import Option, TableStyle, TableWriter
-from dpgf_assets.corpus.vocabulary import (BPU_PRICE_LABELS, BPU_WORDS_LABELS, HEADER_LABELS, NOTICES, OPTION_TITLES)
+from dpgf_assets.corpus.tables import Option, TableStyle, TableWriter, clean
+from dpgf_assets.corpus.vocabulary import (BPU_PRICE_LABELS, BPU_WORDS_LABELS, HEADER_LABELS, LOT_PLACEHOLDERS,
+                                           MULTI_PRICE_PERIODS, MULTI_PRICE_SUPPLY, MULTI_PRICE_TIME, NOTICES,
+                                           OPTION_TITLES, TABLE_NOTICES)
 
 DPGF_LAYOUTS = ("standard", "offset_b", "two_row_header", "qty_before_unit", "inline_codes", "chapter_codes",
                 "uncoded", "disordered", "formulas", "text_numbers", "recap_options", "multi_sheet",
-                "real_like", "multi_lot")
+                "real_like", "multi_lot", "adjustments", "notices", "lot_codes")
 FORMULA_LAYOUTS = ("formulas", "real_like")
 DOC_TITLES = {
     "DPGF": ["DÉCOMPOSITION DU PRIX GLOBAL ET FORFAITAIRE", "PRO-DCE : DPGF", "DPGF", "DCE - D.P.G.F."],
@@ -85,14 +89,17 @@ def title_block(sheet: SheetSpec, rng: random.Random, plan: Plan, col: int, *, w
             lines = []
         else:
             lines.insert(rng.randint(1, len(lines)), lot_line(rng, lot))
-    if plan.doc_type == "DPGF" and rng.random() < 0.5:
-        lines.append(rng.choice(NOTICES))
+    notice = rng.choice(NOTICES) if plan.doc_type == "DPGF" and rng.random() < 0.5 else None
+    if notice:
+        lines.append(notice)
     if plan.company:
         lines.append(f"Entreprise : {plan.company}")
     lines.extend(extra)
     sheet.skip(rng.randint(0, 2))
     for line in lines:
         row = sheet.add_row({col: line})
+        if line == notice:
+            sheet.notes.append(clean(line))
         if rng.random() < 0.5:
             sheet.merges.append((row - 1, col, row - 1, col + 4))
         if rng.random() < 0.4:
@@ -146,6 +153,40 @@ def _sheet_lot(name: str) -> tuple[str | None, str | None]:
     return (match.group(1).zfill(2), None) if match else (None, None)
 
 
+# (as written, normalised) for a lot numbered ``n``: a letter before or after, a sub-number
+LOT_CODE_FORMS = ("{n}B", "{nn}a", "A{nn}", "{n}.2", "{nn}-1")
+
+
+def _lot_code_form(rng: random.Random, code: str) -> tuple[str, str]:
+    """A lettered or sub-numbered code for lot ``code`` as written and normalised (``4.2`` → ``04.2``)."""
+    n = int(code)
+    written = rng.choice(LOT_CODE_FORMS).format(n=n, nn=code)
+    letter_before = written[0].isalpha()
+    number = re.search(r"\d+", written).group(0)
+    rest = written[written.index(number, 1 if letter_before else 0) + len(number):]
+    normalised = (written[0].upper() if letter_before else "") + number.zfill(2)
+    normalised += "." + rest[1:] if rest.startswith((".", "-")) else rest.upper()
+    return written, normalised
+
+
+def _lot_codes(rng: random.Random, plan: Plan, sheet: SheetSpec,
+               book: BookSpec) -> list[tuple[str | None, str | None]]:
+    """The title line of a ``lot_codes`` workbook: a lettered or sub-numbered code, or a template's
+    placeholder (no lot: the sheet or file name gives it); returns the title's lot source for the truth."""
+    lot = plan.lot
+    if rng.random() < 0.4:
+        sheet.add_row({0: rng.choice(LOT_PLACEHOLDERS)})
+        sheet.skip()
+        return [(None, None)]
+    written, code = _lot_code_form(rng, lot.code)
+    line = rng.choice([f"LOT {written} - {lot.name}", f"Lot {written} : {lot.name}",
+                       f"LOT N°{written} - {lot.name}"])
+    sheet.add_row({0: line})
+    sheet.skip()
+    book.lot_written = written
+    return [(code, lot.name)]
+
+
 def single_table(rng: random.Random, plan: Plan) -> BookSpec:
     """One sheet, one table: most layouts differ only in the style knobs set here."""
     book = BookSpec()
@@ -189,6 +230,11 @@ def single_table(rng: random.Random, plan: Plan) -> BookSpec:
         style.recap = rng.random() < 0.8
         style.prorata = rng.random() < 0.5
         options = make_options(rng, plan, rng.randint(1, 3))
+    elif layout == "adjustments":
+        style.adjustments = True
+        style.tva = rng.random() < 0.8
+    elif layout == "notices":
+        style.notices = tuple(rng.sample(TABLE_NOTICES, rng.randint(1, 2)))
     if plan.doc_type == "DQE" and rng.random() < 0.3:
         style.col0 = 1
     if plan.doc_type == "BPU":
@@ -204,11 +250,14 @@ def single_table(rng: random.Random, plan: Plan) -> BookSpec:
     if not plan.fmt.startswith("csv") and rng.random() < 0.5:
         cover_page(book, rng, plan)
     sheet = book.sheet(plan.sheet_name)
-    with_lot = rng.random() < 0.85
+    with_lot = rng.random() < 0.85 and layout != "lot_codes"
     title_block(sheet, rng, plan, style.col0, with_lot=with_lot)
+    title_lot = [(plan.lot.code, plan.lot.name) if with_lot else (None, None)]
+    if layout == "lot_codes":
+        title_lot = _lot_codes(rng, plan, sheet, book)
     TableWriter(sheet, style, rng, book.truth).write(chapters, options)
-    title_lot = (plan.lot.code, plan.lot.name) if with_lot else (None, None)
-    _lot_truth(book, plan, [title_lot, _sheet_lot(plan.sheet_name), (plan.file_lot_code, plan.file_lot_name)])
+    file_lot = (plan.file_lot_code, plan.file_lot_name)
+    _lot_truth(book, plan, [*title_lot, _sheet_lot(plan.sheet_name), file_lot])
     return book
 
 
@@ -329,6 +378,7 @@ def real_like(rng: random.Random, plan: Plan) -> BookSpec:
     sheet.add_row({0: "PRO-DCE : DPGF"})
     sheet.skip()
     sheet.add_row({0: NOTICES[0]})
+    sheet.notes.append(clean(NOTICES[0]))
     sheet.skip()
     style.base_label_formula = '="TOTAL BASE HT - "&$A$5'
     style.base_label_value = f"TOTAL BASE HT - {line}"
@@ -338,8 +388,106 @@ def real_like(rng: random.Random, plan: Plan) -> BookSpec:
     return book
 
 
+RATE_FACTORS = {"jour": 1.0, "nuit": 1.5, "week-end": 1.75, "dimanche et jours fériés": 2.0}
+
+
+@dataclass
+class _Component:
+    group: str  # the group label above it in a two-row header, "" in one row
+    label: str
+    what: str  # supply | time | rate | option
+    rate: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return f"{self.group} {self.label}".strip()
+
+
+def _components(rng: random.Random, two_rows: bool) -> list[_Component]:
+    """The price columns of a maintenance schedule, left to right."""
+    base = round(rng.uniform(42, 60), 2)
+    periods = [p for p in MULTI_PRICE_PERIODS if p in rng.sample(MULTI_PRICE_PERIODS, rng.randint(1, 4))]
+    found = []
+    if rng.random() < 0.85:
+        found.append(_Component("Fourniture", rng.choice(["P.U en euros", "P.U. HT"]), "supply") if two_rows
+                     else _Component("", rng.choice(MULTI_PRICE_SUPPLY), "supply"))
+    labour = "Main d'œuvre" if two_rows else ""
+    found.append(_Component(labour, rng.choice(MULTI_PRICE_TIME), "time"))
+    for period in periods:
+        label = period.capitalize() if two_rows else f"Taux horaire {period}"
+        found.append(_Component(labour, label, "rate", round(base * RATE_FACTORS[period], 2)))
+    if rng.random() < 0.3:
+        found.append(_Component("", "Prix option", "option"))
+    return found
+
+
+def multi_price(rng: random.Random, plan: Plan) -> BookSpec:
+    """A maintenance or framework BPU: each article priced several ways (supply price, labour time,
+    hourly rates by period, an option), no quantity nor total, over one or two header rows. The truth's
+    unit price follows the parser's documented rule: the first price column that is not a time or a rate."""
+    book = BookSpec()
+    sheet = book.sheet(plan.sheet_name)
+    with_lot = rng.random() < 0.85
+    title_block(sheet, rng, plan, 0, with_lot=with_lot)
+    two_rows = rng.random() < 0.5
+    components = _components(rng, two_rows)
+    first = {0: rng.choice(["N° de prix", "N° prix", "Réf."]),
+             1: rng.choice(["Désignation", "Désignation des prestations"]), 2: rng.choice(["Unité", "U"])}
+    if two_rows:
+        top = sheet.next_row
+        groups: dict[str, int] = {}
+        for col, component in enumerate(components, 3):
+            if component.group and component.group not in groups:
+                groups[component.group] = col
+                first[col] = component.group
+            elif not component.group:
+                first[col] = component.label
+        sheet.add_row(first)
+        sheet.add_row({col: c.label for col, c in enumerate(components, 3) if c.group})
+        for group, start in groups.items():
+            end = start + sum(c.group == group for c in components) - 1
+            if end > start:
+                sheet.merges.append((top, start, top, end))
+    else:
+        sheet.add_row({**first, **{col: c.label for col, c in enumerate(components, 3)}})
+    unit_column = next((col for col, c in enumerate(components, 3) if c.what in ("supply", "option")), None)
+    chapters = make_chapters(rng, plan.lot, "offer", max_depth=1, description_rate=0.0,
+                             section_description_rate=0.0, size=0.8)
+    for number, chapter in enumerate(chapters, 1):
+        code = str(number)
+        head = sheet.add_row({0: code, 1: chapter.title})
+        book.truth.sections.append({"sheet": sheet.name, "row": head, "code": code,
+                                    "title": clean(chapter.title), "level": 1, "parent_code": None, "parent_row": None, "description": ""})
+        for index, article in enumerate(chapter.articles, 1):
+            values: dict[int, object] = {0: f"{code}.{index}", 1: article.designation, 2: article.unit_raw}
+            priced = article.kind == "article" and not article.included_text
+            supplied = priced and article.unit_price and rng.random() < 0.85
+            supply = round(article.unit_price, 2) if supplied else None
+            for col, component in enumerate(components, 3):
+                value = {"supply": supply, "time": round(rng.uniform(0.1, 3.0), 2), "rate": component.rate,
+                         "option": round(supply * 1.2, 2) if supply else None}[component.what]
+                if priced and value is not None:
+                    values[col] = value
+            row = sheet.add_row(values)
+            prices = {c.name: values[col] for col, c in enumerate(components, 3) if col in values}
+            book.truth.items.append({
+                "sheet": sheet.name, "row": row, "code": f"{code}.{index}",
+                "designation": clean(article.designation), "unit": article.unit, "unit_raw": clean(article.unit_raw), "quantity": None,
+                "unit_price": values.get(unit_column) if unit_column is not None else None, "total": None,
+                "kind": "article" if article.included_text else article.kind, "section_code": code,
+                "section_row": head, "prices": prices if len(components) > 1 else {},
+            })
+        if rng.random() < 0.5:
+            sheet.skip()
+    title_lot = (plan.lot.code, plan.lot.name) if with_lot else (None, None)
+    _lot_truth(book, plan, [title_lot, _sheet_lot(plan.sheet_name), (plan.file_lot_code, plan.file_lot_name)])
+    return book
+
+
 def compose(rng: random.Random, plan: Plan) -> BookSpec:
     """The workbook of ``plan`` with its truth."""
+    if plan.layout == "multi_price":
+        return multi_price(rng, plan)
     if plan.layout == "multi_sheet":
         return multi_sheet(rng, plan)
     if plan.layout == "multi_lot":

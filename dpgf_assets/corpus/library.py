@@ -13,15 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from dpgf_assets.corpus.content import Lot, pick_lot
+from dpgf_assets.corpus.content import Lot
 from dpgf_assets.corpus.documents import DPGF_LAYOUTS, FORMULA_LAYOUTS, Plan, compose
 from dpgf_assets.corpus.others import (BAD_KINDS, DISTRACTOR_KINDS, damage, distractor_book, docx_bytes,
                                        encrypted_lookalike, pdf_bytes)
 from dpgf_assets.corpus.spec import BookSpec
-from dpgf_assets.corpus.vocabulary import CLIENTS, COMPANIES, LOTS, PLACE_NAMES, PROJECT_KINDS
+from dpgf_assets.corpus.trades import other_lots, pick_trade_lot
+from dpgf_assets.corpus.vocabulary import CLIENTS, COMPANIES, PLACE_NAMES, PROJECT_KINDS
 from dpgf_assets.corpus.writers import latin1_safe, write_book
 
-PRICING_LAYOUTS = [("DPGF", layout) for layout in DPGF_LAYOUTS] + [("BPU", "bpu")] * 3 + [("DQE", "dqe")] * 4
+PRICING_LAYOUTS = ([("DPGF", layout) for layout in DPGF_LAYOUTS] + [("BPU", "bpu")] * 3
+                   + [("BPU", "multi_price")] * 2 + [("DQE", "dqe")] * 4)
 FORMAT_CYCLE = ("xlsx", "xls", "xlsx", "ods", "xlsm", "csv-utf8", "xlsx", "xls.xlsx", "csv-latin1", "xlsx",
                 "xls")
 EXTENSIONS = {"xlsx": ".xlsx", "xlsm": ".xlsm", "xls": ".xls", "xls.xlsx": ".xls.xlsx", "ods": ".ods",
@@ -117,6 +119,10 @@ def _sanitise(book: BookSpec) -> None:
             for name in fields:
                 if isinstance(entry.get(name), str):
                     entry[name] = latin1_safe(entry[name])
+            if entry.get("prices"):
+                entry["prices"] = {latin1_safe(name): value for name, value in entry["prices"].items()}
+    for sheet in book.sheets:
+        sheet.notes = [latin1_safe(note) for note in sheet.notes]
 
 
 def _entry(path: str, doc_type: str, fmt: str, layout: str, book: BookSpec | None,
@@ -125,8 +131,10 @@ def _entry(path: str, doc_type: str, fmt: str, layout: str, book: BookSpec | Non
     truth = book.truth if good else None
     return {
         "path": path, "doc_type": doc_type, "format": fmt, "layout": layout,
-        "lot": {"code": book.lot_code if good else None, "name": book.lot_name if good else None},
+        "lot": {"code": book.lot_code if good else None, "name": book.lot_name if good else None,
+                **({"written": book.lot_written} if good and book.lot_written else {})},
         "expect_error": error,
+        "notes": book.notes if good else [],
         "sections": truth.sections if truth else [],
         "items": truth.items if truth else [],
         "totals": truth.totals if truth else [],
@@ -149,7 +157,7 @@ class _Library:
     def pricing(self, index: int, project: Project, doc_type: str, layout: str, fmt: str, *,
                 bad: str | None = None) -> dict:
         rng = self.rng(index)
-        lot = pick_lot(rng)
+        lot = pick_trade_lot(rng)
         offer = doc_type != "BPU" and rng.random() < 0.5 or (doc_type == "BPU" and rng.random() < 0.4)
         company = rng.choice(project.companies) if offer else None
         if fmt == "csv-latin1":
@@ -164,8 +172,7 @@ class _Library:
             [f"LOT {lot.code}", doc_type, f"{doc_type} LOT {lot.code}", "Feuil1", f"Lot {int(lot.code)}"])
         extra = []
         if layout == "multi_lot":
-            others = [Lot(c, n, ch) for c, n, ch in LOTS if c != lot.code]
-            extra = sorted(rng.sample(others, rng.randint(1, 2)), key=lambda x: x.code)
+            extra = other_lots(rng, lot, rng.randint(1, 2))
         plan = Plan(doc_type, layout, fmt, stage, lot, project.client, project.name, company, sheet_name,
                     file_name, file_code, extra)
         book = compose(rng, plan)
@@ -182,7 +189,7 @@ class _Library:
         rng = self.rng(index)
         if kind in ("corrupt", "truncated"):
             return self.pricing(index, project, rng.choice(["DPGF", "BPU"]), "standard", "xlsx", bad=kind)
-        lot = pick_lot(rng)
+        lot = pick_trade_lot(rng)
         doc_type = rng.choice(["DPGF", "BPU"])
         path = _unique(f"Projets/{project.folder}/DCE/{doc_type} Lot {lot.code} {lot.name}.xlsx", self.used)
         if kind == "empty":
@@ -202,7 +209,7 @@ class _Library:
 
     def distractor(self, index: int, project: Project, kind: str, spreadsheet: bool) -> dict:
         rng = self.rng(index)
-        lot = pick_lot(rng)
+        lot = pick_trade_lot(rng)
         company = rng.choice(project.companies)
         base = f"Projets/{project.folder}"
         if not spreadsheet:
@@ -279,5 +286,5 @@ def generate_library(dest: Path, *, files: int, seed: int = 0) -> dict:
         else:
             entries.append(library.broken(index, project, job))
     manifest = {"seed": seed, "files": entries}
-    manifest_path(dest).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    manifest_path(dest).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, allow_nan=False), encoding="utf-8")
     return manifest

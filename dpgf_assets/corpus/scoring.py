@@ -1,7 +1,8 @@
 """Compare what the parser read with the manifest's truth: the figures the benchmark and tests share.
 
-Rows are matched by (sheet, row). An item's fields are code, unit, quantity, unit price, total and
-section (its chapter's code and row); numbers agree within half a cent.
+Rows are matched by (sheet, row). An item's fields are code, unit, quantity, unit price, total,
+section (its chapter's code and row) and price components; numbers agree within half a cent. A
+document's notes (notices to bidders) are matched by their text.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-ITEM_FIELDS = ("code", "unit", "quantity", "unit_price", "total", "section")
+ITEM_FIELDS = ("code", "unit", "quantity", "unit_price", "total", "section", "prices")
 NUMBER_FIELDS = ("quantity", "unit_price", "total", "amount")
 
 
@@ -21,7 +22,11 @@ def same_number(a: float | None, b: float | None) -> bool:
 
 
 def _item_field(item: dict[str, Any], name: str) -> Any:
-    return (item.get("section_code"), item.get("section_row")) if name == "section" else item.get(name)
+    if name == "section":
+        return item.get("section_code"), item.get("section_row")
+    if name == "prices":
+        return item.get("prices") or {}
+    return item.get(name)
 
 
 @dataclass
@@ -47,6 +52,9 @@ class Score:
     lot_files: int = 0
     errors_expected: int = 0
     errors_right: int = 0
+    true_notes: int = 0
+    found_notes: int = 0
+    matched_notes: int = 0
     mistakes: list[str] = field(default_factory=list)
 
     def add(self, other: "Score") -> None:
@@ -74,8 +82,21 @@ class Score:
     def field_accuracy(self) -> float:
         return self.ratio(self.items_all_right, self.matched_items)
 
+    @property
+    def note_precision(self) -> float:
+        return self.ratio(self.matched_notes, self.found_notes)
+
+    @property
+    def note_recall(self) -> float:
+        return self.ratio(self.matched_notes, self.true_notes)
+
     def field(self, name: str) -> float:
         return self.ratio(self.fields_right[name], self.matched_items)
+
+
+def same_lot(truth: dict[str, Any], found: dict[str, Any]) -> bool:
+    """The lot read is the truth's, on every key the truth states (``written`` only where it is known)."""
+    return all(found.get(key) == value for key, value in truth.items())
 
 
 def parsed_view(doc: Any) -> dict[str, Any]:
@@ -138,9 +159,16 @@ def score_file(entry: dict[str, Any], parsed: dict[str, Any] | None, doc_type: s
         return score
     score.add(score_items(entry["items"], parsed["items"], where))
     score.lot_files = 1
-    score.lots_right = int(entry["lot"] == parsed["lot"])
+    score.lots_right = int(same_lot(entry["lot"], parsed["lot"]))
     if not score.lots_right:
         score.mistakes.append(f"{where}: lot {entry['lot']}≠{parsed['lot']}")
+    truth_notes, found_notes = Counter(entry.get("notes", [])), Counter(parsed.get("notes", []))
+    score.true_notes, score.found_notes = sum(truth_notes.values()), sum(found_notes.values())
+    score.matched_notes = sum((truth_notes & found_notes).values())
+    for note in (truth_notes - found_notes):
+        score.mistakes.append(f"{where}: missed note {note[:40]!r}")
+    for note in (found_notes - truth_notes):
+        score.mistakes.append(f"{where}: extra note {note[:40]!r}")
     totals = {(t["sheet"], t["row"]): t for t in parsed["totals"]}
     score.true_totals = len(entry["totals"])
     for t in entry["totals"]:

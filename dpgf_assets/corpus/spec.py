@@ -38,6 +38,7 @@ class SheetSpec:
     hidden: bool = False
     next_row: int = 0
     boxes: list[Box] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # notices written on the sheet, in row order (truth)
 
     def put(self, row: int, col: int, value: Any) -> None:
         if value is not None and value != "":
@@ -70,6 +71,12 @@ class BookSpec:
     truth: Truth = field(default_factory=Truth)
     lot_code: str | None = None
     lot_name: str | None = None
+    lot_written: str | None = None  # the lot code as written, where the layout makes a point of it
+
+    @property
+    def notes(self) -> list[str]:
+        """The notices to bidders a correct parser keeps, sheet by sheet."""
+        return [note for sheet in self.sheets for note in sheet.notes]
 
     def sheet(self, name: str, hidden: bool = False) -> SheetSpec:
         spec = SheetSpec(name=name, hidden=hidden)

@@ -63,6 +63,8 @@ class TableStyle:
     trailing_spaces: bool = False
     upper_titles: bool = False
     number_separator: str = " "
+    adjustments: bool = False  # prorata, révision and remise lines written as real tenders do
+    notices: tuple[str, ...] = ()  # notices to bidders inside the table: after the header, between chapters
 
     @property
     def has_totals(self) -> bool:
@@ -221,6 +223,7 @@ class TableWriter:
             "unit": article.unit, "unit_raw": clean(article.unit_raw),
             "quantity": q if "quantity" in self.col else None, "unit_price": pu,
             "total": total, "kind": mode or kind, "section_code": section[0], "section_row": section[1],
+            "prices": {},
         })
         if base:
             self.item_totals.append((row, total))
@@ -279,10 +282,23 @@ class TableWriter:
         self.truth.totals.append({"sheet": self.sheet.name, "row": row, "label": clean(label_value),
                                   "kind": "subtotal", "amount": amount})
 
+    def notice(self, text: str) -> None:
+        """A notice to bidders across the table's width: a note of the document, never a chapter."""
+        row = self.sheet.add_row({self.col["designation"]: text})
+        self.sheet.merges.append((row - 1, self.col["designation"], row - 1, max(self.col.values())))
+        self.sheet.notes.append(clean(text))
+
     def total_line(self, label: Any, label_value: str, kind: str, formula: str | None,
-                   value: float | None) -> int:
+                   value: float | None, percent: float | None = None) -> int:
+        """A total or adjustment line; ``percent`` is written in the unit and quantity columns as some
+        offices do (``%`` | ``1,5``), which never makes it an article."""
         cell, amount = self.amount_cell(formula, value)
-        row = self.sheet.add_row({self.col["designation"]: label, self.col["total"]: cell})
+        values = {self.col["designation"]: label, self.col["total"]: cell}
+        if percent is not None:
+            values[self.col["unit"]] = "%"
+            if "quantity" in self.col:
+                values[self.col["quantity"]] = self.number(percent, 2)
+        row = self.sheet.add_row(values)
         self.truth.totals.append({"sheet": self.sheet.name, "row": row, "label": clean(label_value),
                                   "kind": kind, "amount": amount})
         return row
@@ -306,13 +322,43 @@ class TableWriter:
         label_value = s.base_label_value or s.base_label
         self.ht_row = self.total_line(label, label_value, "total_ht", fn, value)
         self.ht_value = value
-        if s.prorata:
+        if s.adjustments:
+            self.adjustment_lines(value)
+        elif s.prorata:
             label = "Compte prorata 1,5 %"
             self.total_line(label, label, "prorata", f"={tot}{self.ht_row}*0.015", value * 0.015)
         if s.tva:
-            tva_row = self.total_line("TVA 20 %", "TVA 20 %", "tva", f"={tot}{self.ht_row}*0.2", value * 0.2)
+            percent = 20.0 if s.adjustments and self.rng.random() < 0.5 else None
+            tva_row = self.total_line("TVA 20 %", "TVA 20 %", "tva", f"={tot}{self.ht_row}*0.2", value * 0.2,
+                                      percent)
             ttc = f"={tot}{self.ht_row}+{tot}{tva_row}"
             self.total_line("TOTAL TTC", "TOTAL TTC", "ttc", ttc, value + value * 0.2)
+
+    def adjustment_lines(self, value: float) -> None:
+        """Prorata, revision and discount lines after the base total, spelled as real tenders spell them,
+        sometimes with ``%`` and the rate in the unit and quantity columns: totals, never articles."""
+        tot = self.cell_ref("total", 0)[:-1]
+        rng = self.rng
+        label = rng.choice(["Compte prorata", "Prorata", "Pro Rata (1,5 %)", "Compte prorata 1,5 %",
+                            "Participation au compte prorata"])
+        percent = 1.5 if rng.random() < 0.6 else None
+        self.total_line(label, label, "prorata", f"={tot}{self.ht_row}*0.015", value * 0.015, percent)
+        if rng.random() < 0.5:
+            label = rng.choice(["Montant compris prorata", "Montant y compris compte prorata"])
+            self.total_line(label, label, "prorata", f"={tot}{self.ht_row}*1.015", value * 1.015)
+        if rng.random() < 0.5:
+            label = rng.choice(["Révision des prix", "Révision", "Actualisation des prix"])
+            self.total_line(label, label, "adjustment", None, None, 2.0 if rng.random() < 0.5 else None)
+        if rng.random() < 0.5:
+            label = rng.choice(["Remise commerciale 2 %", "Remise", "Remise exceptionnelle"])
+            self.total_line(label, label, "adjustment", f"=-{tot}{self.ht_row}*0.02", -value * 0.02,
+                            -2.0 if rng.random() < 0.5 else None)
+
+    def chapter_prorata(self, heading_row: int) -> None:
+        """A prorata line closing a chapter, with its unit and rate: a chapter's total, not an article."""
+        value = math.fsum(t or 0.0 for r, t in self.item_totals if r >= heading_row) * 0.015
+        label = self.rng.choice(["Prorata", "Compte prorata", "Pro Rata (1,5 %)"])
+        self.total_line(label, label, "prorata", None, value, 1.5)
 
     def options(self, options: list[Option], next_number: int) -> None:
         s = self.style
@@ -361,6 +407,8 @@ class TableWriter:
         self.sheet.boxes.append(box)
         self.box = box
         first_body = self.sheet.next_row + 1
+        if s.notices:
+            self.notice(s.notices[0])
         moved = None
         if s.disorder and s.codes in ("column", "inline") and chapters and len(chapters[0].children) >= 2:
             moved = chapters[0].children[1]  # a sub-chapter written before its own chapter
@@ -370,8 +418,12 @@ class TableWriter:
         for index, chapter in enumerate(chapters):
             number = s.first_number + index
             code = str(number) if s.codes != "none" else None
+            if index == 1 and len(s.notices) > 1:
+                self.notice(s.notices[1])
             heading_row = self.sheet.next_row + 1
             self.chapter(chapter, code, 1, (None, None), moved=moved if index == 0 else None)
+            if s.adjustments and s.has_totals and self.rng.random() < 0.3:
+                self.chapter_prorata(heading_row)
             if s.subtotals and s.has_totals:
                 self.subtotal(code, chapter.title, heading_row, heading_row + 1)
             else:

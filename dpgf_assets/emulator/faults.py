@@ -1,7 +1,9 @@
 """Which fault, if any, a request gets: rates drawn from a seeded RNG, or a scripted sequence.
 
 Scripted faults make a test exact ("the next request answers 429 with Retry-After: 1"); rates make a
-soak test ("10 % of requests are throttled") reproducible from the seed.
+soak test ("10 % of requests are throttled") reproducible from the seed. A request named by a key (its
+method, path and range) draws from the seed, the key and how many times that key was asked before, so
+the same requests get the same faults whatever order concurrent clients send them in.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class FaultInjector:
     def __init__(self, plan: FaultPlan | None = None) -> None:
         self._lock = threading.Lock()
         self._script: deque[str] = deque()
+        self._asked: Counter[str] = Counter()
         self.injected: Counter[str] = Counter()
         self.set_plan(plan or FaultPlan())
 
@@ -49,6 +52,7 @@ class FaultInjector:
         with self._lock:
             self.plan = plan
             self._rng = random.Random(plan.seed)
+            self._asked.clear()
 
     def script(self, *kinds: str) -> None:
         """The next requests (of the plan's target) get exactly these faults, in order; "none" skips one."""
@@ -58,7 +62,7 @@ class FaultInjector:
         with self._lock:
             self._script.extend(kinds)
 
-    def draw(self, endpoint: str) -> str | None:
+    def draw(self, endpoint: str, key: str | None = None) -> str | None:
         with self._lock:
             plan = self.plan
             if plan.target != "all" and plan.target != endpoint:
@@ -66,7 +70,11 @@ class FaultInjector:
             if self._script:
                 kind = self._script.popleft()
                 return None if kind == "none" else kind
-            roll = self._rng.random()
+            if key is None:
+                roll = self._rng.random()
+            else:
+                self._asked[key] += 1
+                roll = random.Random(f"{plan.seed}:{key}:{self._asked[key]}").random()
             for kind in KINDS:
                 rate = getattr(plan, kind)
                 if roll < rate:

@@ -312,9 +312,9 @@ class Library:
 
     def item_json(self, item: Item, *, with_path: bool) -> str:
         if with_path:
-            return json.dumps(self.item_dict(item, with_path=True), separators=(",", ":"))
+            return json.dumps(self.item_dict(item, with_path=True), separators=(",", ":"), allow_nan=False)
         if item.cached_json is None:
-            item.cached_json = json.dumps(self.item_dict(item, with_path=False), separators=(",", ":"))
+            item.cached_json = json.dumps(self.item_dict(item, with_path=False), separators=(",", ":"), allow_nan=False)
         return item.cached_json
 
     # ---- content -------------------------------------------------------------------------------------

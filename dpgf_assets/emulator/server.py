@@ -205,7 +205,7 @@ class GraphEmulator:
         # read a POST body before any fault answers: left unread, it would garble the next request
         # on the same keep-alive connection
         body = h.rfile.read(int(h.headers.get("Content-Length") or 0)) if h.command == "POST" else b""
-        fault = self.faults.draw(endpoint)
+        fault = self.faults.draw(endpoint, key=f"{h.command} {split.path} {h.headers.get('Range', '')}")
         if fault == "reset":
             self.faults.count(fault)
             _reset(h)
@@ -493,7 +493,7 @@ def _guid(hex32: str) -> str:
 
 
 def _json(status: int, data: dict, headers: dict[str, str] | None = None) -> Response:
-    return status, dict(headers or {}), json.dumps(data, separators=(",", ":")).encode()
+    return status, dict(headers or {}), json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:

@@ -8,15 +8,18 @@ hostile file can hang or exhaust memory (a zip bomb, XML entity expansion, a sin
 
 from __future__ import annotations
 
+import html
 import os
+import posixpath
 import re
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Final
+from typing import Callable, Final, Iterable
 
+from dpgf_assets.parsing.binary_extent import NotReadable, xls_extents, xls_workbook_stream, xlsb_extent
 from dpgf_assets.parsing.model import ENCRYPTED, ParseError
 from dpgf_assets.parsing.zipparts import INFLATE_ERROR, Part, inflate, read_directory, with_parts_stored
 
@@ -31,7 +34,7 @@ MAX_ROWS: Final = 100_000
 MAX_COLUMNS: Final = 1_000
 MAX_CELLS: Final = 5_000_000
 MAX_PART_READ: Final = 16 * 1024 * 1024  # an XML part calamine or the formulas read, kept whole up to this
-XML_HEAD: Final = 1024  # a DTD can only come before the root element, at the very start of a part
+PROLOGUE_READ: Final = 64 * 1024  # what is read of a large part to find its root element (and any DTD before it)
 
 OLE2_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC: Final = (b"PK\x03\x04", b"PK\x05\x06")
@@ -185,6 +188,7 @@ def read_container(data: bytes, file: str) -> Container:
     if head == OLE2_MAGIC:
         if any(stream in data for stream in _ENCRYPTED_STREAMS):
             raise _refuse(file, ENCRYPTED)
+        _check_xls_extent(data, file)
         return Container("xls", data)
     if head[:4] in ZIP_MAGIC:
         return _zip_container(data, file)
@@ -229,17 +233,24 @@ def _is_ods(data: bytes, by_name: dict[str, Part]) -> bool:
 
 
 def _check_zip_sizes(parts: list[Part], file: str) -> None:
-    """Refuse zip bombs from the sizes the archive declares, before decompressing anything."""
+    """Refuse zip bombs from the sizes the archive declares, before decompressing anything; the
+    message names the limit crossed and its value (a genuine huge export is refused by size too)."""
     if len(parts) > MAX_ZIP_MEMBERS:
-        raise _refuse(file, f"refused: the archive holds {len(parts)} parts (zip bomb?)")
+        raise _refuse(file, f"refused: the archive holds {len(parts):,} parts, over the limit of "
+                            f"{MAX_ZIP_MEMBERS:,}")
     total = sum(p.size for p in parts)
     if total > MAX_DECLARED_TOTAL:
-        raise _refuse(file, f"refused: the archive declares {total / 1e9:.1f} GB uncompressed (zip bomb?)")
+        raise _refuse(file, f"refused: the archive declares {total / 1e6:,.0f} MB uncompressed, over the "
+                            f"limit of {MAX_DECLARED_TOTAL / 1e6:,.0f} MB")
     for p in parts:
         ratio = p.size / max(p.compressed, 1)
-        if p.size > MAX_MEMBER_BYTES or (p.size > 10 * 1024 * 1024 and ratio > MAX_RATIO):
-            raise _refuse(file, f"refused: part {p.name} declares {p.size / 1e6:.0f} MB "
-                                f"uncompressed, {ratio:.0f}× its size (zip bomb?)")
+        if p.size > MAX_MEMBER_BYTES:
+            raise _refuse(file, f"refused: part {p.name} declares {p.size / 1e6:,.0f} MB uncompressed, over "
+                                f"the limit of {MAX_MEMBER_BYTES / 1e6:,.0f} MB a part")
+        if p.size > 10 * 1024 * 1024 and ratio > MAX_RATIO:
+            raise _refuse(file, f"refused: part {p.name} declares {p.size / 1e6:,.0f} MB uncompressed, "
+                                f"{ratio:,.0f}× its compressed size, over the limit of {MAX_RATIO}× "
+                                "(a zip bomb?)")
 
 
 # Parts no workbook reader opens (package metadata, theme, images, drawings, printer settings, the
@@ -247,39 +258,101 @@ def _check_zip_sizes(parts: list[Part], file: str) -> None:
 NOT_FOR_THE_READER: Final = ("[Content_Types].xml", "docProps/", "customXml/", "xl/theme/", "xl/media/",
                              "xl/drawings/", "xl/printerSettings/", "xl/calcChain.xml")
 # The XML parts readers parse.
-READ_PARTS: Final = ("_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml",
-                     "xl/styles.xml", "styles.xml", "meta.xml", "settings.xml")
+READ_PARTS: Final = ("_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/_rels/workbook.bin.rels",
+                     "xl/sharedStrings.xml", "xl/styles.xml", "styles.xml", "meta.xml", "settings.xml")
+
+
+def part_of_target(target: str) -> str:
+    """The archive part a workbook relationship's ``Target`` names (relative to ``xl/`` unless absolute)."""
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+
+
+_RELATIONSHIP: Final = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*)>")
+_RELATIONSHIP_ID: Final = re.compile(rb'\sId\s*=\s*"([^"]*)"')
+_TARGET: Final = re.compile(rb'\sTarget\s*=\s*"([^"]*)"')
+_SHEET_TYPE: Final = re.compile(rb'\sType\s*=\s*"[^"]*(?:sheet|Sheet)"')
+_SHEET_ID: Final = re.compile(rb'<(?:\w+:)?sheet\s[^>]*?\s(?:\w+:)?id\s*=\s*"([^"]*)"')
+
+
+def _sheet_part_names(container: Container, names: Iterable[str], file: str) -> set[str]:
+    """Every part a reader may open as a sheet: those at the usual place, and whatever the workbook's
+    relationships name (a sheet may live at ``xl/worksheets/sub/sheet2.xml``, or anywhere)."""
+    names = set(names)
+    binary = container.format == "xlsb"
+    usual = {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".bin" if binary else ".xml")}
+    rels_part = container.parts.get("xl/_rels/workbook.bin.rels" if binary else "xl/_rels/workbook.xml.rels")
+    if rels_part is None:
+        return usual
+    rels = container.part(rels_part.name) if rels_part.size <= MAX_PART_READ else None
+    if rels_part.size > MAX_PART_READ:
+        raise _refuse(file, f"refused: its relationships part is over {MAX_PART_READ // 1_000_000} MB")
+    if rels is None or len(rels) != rels_part.size:
+        raise zipfile.BadZipFile(f"{rels_part.name} cannot be read whole")
+    workbook = container.inflated.get("xl/workbook.xml", b"")
+    sheet_ids = set(_SHEET_ID.findall(workbook))
+    named = set()
+    for attributes in _RELATIONSHIP.findall(rels):  # those the workbook's sheets name, and any sheet type
+        found_id, target = _RELATIONSHIP_ID.search(attributes), _TARGET.search(attributes)
+        if target and ((found_id and found_id.group(1) in sheet_ids) or _SHEET_TYPE.search(attributes)):
+            text = html.unescape(target.group(1).decode("utf-8", "replace"))
+            named.update((part_of_target(text), text, text.lstrip("/")))
+    return usual | (named & names)
 
 
 def _check_parts(parts: list[Part], container: Container, file: str) -> None:
     """No DTD/entity in the XML parts read; no sheet so large or far-reaching that a reader would choke."""
     xlsx = container.format in ("xlsx", "xlsm")
+    for part in parts:  # the small parts first: the relationships say which parts are sheets
+        if part.name not in READ_PARTS:
+            continue
+        whole = xlsx and part.size <= MAX_PART_READ  # read whole once, for the reader too
+        data = inflate(container.data, part, part.size if whole else PROLOGUE_READ)
+        _check_prologue(data, part.name, file)
+        if whole and len(data) == part.size:
+            container.inflated[part.name] = data
+    if container.format == "ods":
+        sheets = {"content.xml"}
+    elif xlsx or container.format == "xlsb":
+        sheets = _sheet_part_names(container, (p.name for p in parts), file)
+    else:
+        return
     for part in parts:
         name = part.name
-        whole_sheet = (xlsx and name.startswith("xl/worksheets/") and name.endswith(".xml")
-                       and name.count("/") == 2) or (container.format == "ods" and name == "content.xml")
-        if not whole_sheet and name not in READ_PARTS:
+        if name not in sheets:
             continue
-        whole = xlsx and not whole_sheet and part.size <= MAX_PART_READ  # read whole once, for the reader too
-        limit = MAX_SHEET_XML if whole_sheet else part.size if whole else XML_HEAD
-        data = inflate(container.data, part, limit)
-        if whole_sheet and len(data) != part.size and len(data) <= MAX_SHEET_XML:
+        data = inflate(container.data, part, MAX_SHEET_XML)
+        if len(data) != part.size and len(data) <= MAX_SHEET_XML:
             raise zipfile.BadZipFile(f"{name} inflates to {len(data)} bytes, not the {part.size} declared")
-        if data.find(b"<!", 0, XML_HEAD) >= 0 and _DTD.search(data, 0, XML_HEAD):  # a plain search first
-            raise _refuse(file, f"refused: part {name} declares XML entities or a DTD "
-                                "(entity-expansion attack?)")
-        if not whole_sheet:
-            if whole and len(data) == part.size:
-                container.inflated[name] = data
-            continue
         if len(data) > MAX_SHEET_XML:
-            raise _refuse(file, f"sheet too large: part {name} exceeds {MAX_SHEET_XML // 1_000_000} MB "
-                                "of XML")
+            raise _refuse(file, f"sheet too large: part {name} exceeds {MAX_SHEET_XML // 1_000_000} MB")
+        if container.format == "xlsb":
+            try:
+                _check_rectangle(*xlsb_extent(data), name, file)
+            except (NotReadable, struct.error):
+                pass  # damaged: the reader's to refuse, within the reading worker's memory limit
+            continue
+        _check_prologue(data, name, file)
         if container.format == "ods":
             _check_ods_extent(data, file)
         else:
             _check_xlsx_extent(data, name, file)
             container.sheet_xml[name] = data
+            container.inflated.pop(name, None)  # a small part named as a sheet is given as a sheet
+
+
+_ROOT: Final = re.compile(rb"<[A-Za-z_]")
+
+
+def _check_prologue(data: bytes, name: str, file: str) -> None:
+    """Refuse a DTD or entity declaration: it can only stand before the root element, wherever that is."""
+    root = _ROOT.search(data)
+    end = root.start() if root else len(data)
+    if data.find(b"<!", 0, end) >= 0 and _DTD.search(data, 0, end):  # a plain search first
+        raise _refuse(file, f"refused: part {name} declares XML entities or a DTD "
+                            "(entity-expansion attack?)")
+    if root is None and len(data) >= PROLOGUE_READ:
+        raise _refuse(file, f"refused: part {name} has no XML element in its first "
+                            f"{PROLOGUE_READ // 1024} KB")
 
 
 _SHAPES: Final = bytes.maketrans(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"0" * 10 + b"A" * 26)
@@ -298,10 +371,10 @@ def _check_xlsx_extent(xml: bytes, part: str, file: str) -> None:
     deep = shapes.find(b'00000"', data) >= 0  # a cell beyond row 9,999 (or some other long number)
     if wide or deep:
         _check_reach(xml, data, wide, deep, part, file)
-    # Below 15,000 bytes the counts cannot matter: "<row" takes 4 bytes and "<c " or "<c>" 3, so
-    # rows × cells ≤ len² / 48 < MAX_CELLS, and MAX_ROWS rows need 400,000 bytes.
-    if len(xml) > 15_000:
-        _check_counts(xml, part, file)
+    if _UNREFERENCED_CELL.search(xml, data) is not None:
+        _check_unreferenced(xml, data, part, file)
+    elif len(xml) >= 400_000 and xml.count(b"<row", data) > MAX_ROWS:  # MAX_ROWS rows need 400,000 bytes
+        raise _refuse(file, f"sheet too large: {part} has more than {MAX_ROWS:,} rows")
 
 
 # Filled cells (a self-closing <c .../> holds no value and calamine skips it) by their reference:
@@ -333,16 +406,38 @@ def _row_number(digits: bytes) -> int:
     return int(digits.lstrip(b"0")[:8] or b"0")  # eight digits are far enough beyond any limit
 
 
-def _check_counts(xml: bytes, part: str, file: str) -> None:
-    if len(xml) < 400_000 and _UNREFERENCED_CELL.search(xml) is None:
-        return  # every cell carries its reference (checked above), and MAX_ROWS rows need 400,000 bytes
-    rows = xml.count(b"<row")
+_ROW_NUMBER: Final = re.compile(rb'<row\s[^>]*?\br="([0-9]+)"')
+_ANY_CELL_COLUMN: Final = re.compile(rb' r="([A-Z]+)[0-9]+"')
+
+
+def _check_unreferenced(xml: bytes, data: int, part: str, file: str) -> None:
+    """Cells without a reference sit in their row's ``r`` (or the row after the previous one), one
+    column after the previous cell: bound the rectangle they reach from those, as the reader will."""
+    rows = max(xml.count(b"<row", data), _farthest(_ROW_NUMBER, xml, data, _row_number))
+    widest = max(chunk.count(b"<c ") + chunk.count(b"<c>") for chunk in xml[data:].split(b"<row"))
+    _check_rectangle(rows, _farthest(_ANY_CELL_COLUMN, xml, data, _column_number) + widest, part, file)
+
+
+def _check_rectangle(rows: int, columns: int, sheet: str, file: str) -> None:
+    """Refuse a sheet whose filled cells reach beyond the limits (the rectangle from A1 to them)."""
     if rows > MAX_ROWS:
-        raise _refuse(file, f"sheet too large: {part} has more than {MAX_ROWS:,} rows")
-    cells = xml.count(b"<c ") + xml.count(b"<c>")
-    if cells > xml.count(b' r="') - rows and rows * min(cells, 16_384) > MAX_CELLS:
-        # cells without a reference are placed one after the other: bound the rectangle they may span
-        raise _refuse(file, f"sheet too large: {part} has {cells:,} cells without references")
+        raise _refuse(file, f"sheet too large: {sheet} has cells beyond row {MAX_ROWS:,}")
+    if columns > MAX_COLUMNS:
+        raise _refuse(file, f"sheet too large: {sheet} has cells beyond column {MAX_COLUMNS}")
+    if rows * columns > MAX_CELLS:
+        raise _refuse(file, f"sheet too large: {sheet} spans {rows:,} rows × {columns:,} columns "
+                            f"(more than {MAX_CELLS:,} cells)")
+
+
+def _check_xls_extent(data: bytes, file: str) -> None:
+    """The rectangle of each ``.xls`` sheet, from its cell records (a damaged file is the reader's to
+    refuse; the reading worker's memory limit still holds)."""
+    try:
+        extents = xls_extents(xls_workbook_stream(data))
+    except (NotReadable, struct.error):
+        return
+    for number, (rows, columns) in enumerate(extents, 1):
+        _check_rectangle(rows, columns, f"sheet {number}", file)
 
 
 def _check_ods_extent(xml: bytes, file: str) -> None:

@@ -5,6 +5,11 @@ reads an empty cell. This module parses the formula text into a tree and evaluat
 ``&``, comparisons, cell and range references (``$F$12``, ``'LOT 04'!F46``, ``F15:F44``) and the
 functions these files use (``SUM``, ``SUBTOTAL``, ``IF``, ``OR``, ``AND``, ``CONCATENATE``,
 ``ROUND``…). Nothing is ever passed to ``eval``; anything else raises ``FormulaError``.
+
+Kept rather than ``pycel`` or ``formulas`` (``python -m benchmarks.libraries``, 12 corpus workbooks
+with 527 uncached formulas): both evaluate an openpyxl workbook, and loading it alone makes pycel
+take 450-600 ms a workbook where our whole parse, evaluation included, takes 9-13 ms; they also bring
+numpy, networkx and openpyxl for the handful of functions pricing sheets use.
 """
 
 from __future__ import annotations

@@ -27,10 +27,6 @@ class SheetInfo:
     name: str
     visible: bool
 
-    def __init__(self, name: str, visible: bool) -> None:
-        # written out so the compiled parser builds it natively (see model.LineItem)
-        self.name, self.visible = name, visible
-
 
 def _reader_failure(file: str, exc: BaseException) -> ParseError:
     if isinstance(exc, PasswordError) or "password" in str(exc).lower() or "encrypt" in str(exc).lower():

@@ -5,20 +5,27 @@ Column names vary a lot between offices (``N°``/``Code``/``Poste``/``Réf``/``A
 header may sit anywhere in the first ~40 rows, start in column A or B, and be split over two rows
 with merged group cells (``QUANTITE`` over ``U | Qté``). A header needs a designation column and at
 least two of code, unit, quantity, unit price, total.
+
+Maintenance and framework BPUs price each article several ways (``P.U. fourniture``, ``Temps unitaire
+(h)``, ``Main d'œuvre`` over ``Taux horaire jour | nuit``): every price column is then a component,
+named by its label (under its group label when the header has two rows). The unit price is the first
+price column, left to right, that is not a time nor an hourly rate (a supply or overall price per
+unit); when every price column is a time or a rate, the table states no unit price.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final, Sequence
 
-from dpgf_assets.parsing.memo import Memo
 from dpgf_assets.parsing.values import fold
 
 HEADER_SCAN_ROWS: Final = 45
 ROLES: Final = ("code", "designation", "unit", "quantity", "unit_price", "total")
 PRICING_ROLES: Final = ("unit", "quantity", "unit_price")
+PRICE_ROLES: Final = ("unit_price", "price")  # a generic unit price, or one component of it
 MAX_HEADER_LABEL: Final = 60
 
 # Checked in this order: the first rule that matches a label decides its role.
@@ -28,6 +35,10 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("code", re.compile(r"^(n ?°|n ?o\.|no\b|num(ero)?s?\b|code|poste|ref\b|ref\.|reference|art\b|art\."
                         r"|article|item|repere|indice|prix n|n ?° ?(de )?prix)")),
     ("total", re.compile(r"\btotal|^montant|^prix global|^mt\b")),
+    ("price", re.compile(r"^(fournitures?\b|pose\b|main[ -]?d.?(oe|œ)uvre|m\.? ?o\.?$|temps\b|tps\b|duree\b"
+                         r"|taux\b|couts?\b|heures?\b|jours?\b|nuits?\b|week[ -]?end|samedis?\b|dimanches?\b"
+                         r"|(jours? )?feries?\b"
+                         r"|prix (de |d.)?(la |l.)?(fourniture|pose|main|mo\b|heure|options?))")),
     ("unit_price", re.compile(r"^(p\.? ?u\.?\b|pu\b|prix unit|prix u\b|prix en chiffres|prix\b|p\.u\.h\.t"
                               r"|tarif)|\bp\.? ?u\.? ?(ht|h\.t)")),
     ("quantity", re.compile(r"^(q|qte|qtes|qt|qtt|quant|quantite|quantites|nombre|nb)\b")),
@@ -35,20 +46,15 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("designation", re.compile(r"designation|libelle|description|intitule|nature des|ouvrages?\b"
                                r"|prestations?\b")),
 )
+# A price column that is a time or an hourly rate, never the unit price of an article.
+_TIME_OR_RATE: Final = re.compile(r"temps|\btps\b|duree|heures?\b|\(h\)|taux|horaire|main[ -]?d.?oeuvre"
+                                  r"|\bm\.? ?o\b|\bjours?\b|\bnuits?\b|week|samedi|dimanche|ferie")
 
 
-_ROLES: Final = Memo(4096)  # header labels repeat across rows and workbooks
-
-
+@lru_cache(maxsize=4096)  # every cell of a sheet's first rows is asked, and labels repeat across workbooks
 def column_role(label: str) -> str | None:
     """The role a header label names, ``"ignore"`` for columns to skip, None when it is no header."""
-    known = _ROLES.results
-    if label in known:
-        return known[label]
-    return _ROLES.keep(label, _role_of(fold(label)))
-
-
-def _role_of(key: str) -> str | None:
+    key = fold(label)
     if not key or len(key) > MAX_HEADER_LABEL:
         return None
     for role, pattern in _RULES:
@@ -64,11 +70,12 @@ class Header:
     row: int
     last_row: int
     columns: dict[str, int]
+    prices: dict[int, str] = field(default_factory=dict)  # column → component name, when several prices
 
     @property
     def is_recap(self) -> bool:
         """A table with amounts but no unit, quantity or unit price is a recap, not a price list."""
-        return not any(role in self.columns for role in PRICING_ROLES)
+        return not any(role in self.columns for role in PRICING_ROLES) and not self.prices
 
 
 def _row_roles(cells: Sequence[object]) -> dict[int, str] | None:
@@ -97,7 +104,51 @@ def _first_per_role(roles: dict[int, str]) -> dict[str, int]:
 
 
 def _qualifies(columns: dict[str, int]) -> bool:
-    return "designation" in columns and sum(r in columns for r in ROLES if r != "designation") >= 2
+    found = {"unit_price" if role == "price" else role for role in columns}
+    return "designation" in found and sum(r in found for r in ROLES if r != "designation") >= 2
+
+
+def _price_columns(roles: dict[int, str]) -> list[int]:
+    return sorted(col for col, role in roles.items() if role in PRICE_ROLES)
+
+
+def _label(rows: Sequence[Sequence[object]], row: int, col: int) -> str:
+    value = rows[row][col] if col < len(rows[row]) else ""
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _component_names(rows: Sequence[Sequence[object]], header: Header,
+                     roles: dict[int, str]) -> dict[int, str]:
+    """Each price column's name: its label, under the group label spanning it in a two-row header."""
+    names: dict[int, str] = {}
+    group, previous = "", -2
+    for col in _price_columns(roles):
+        top = _label(rows, header.row, col)
+        below = _label(rows, header.last_row, col) if header.last_row > header.row else ""
+        if top and below:
+            group = top  # a group label over sub-labels (``Main d'œuvre`` over ``Taux horaire jour``)
+        elif top or previous != col - 1:
+            group = ""
+        names[col] = " ".join(part for part in (group if not top or below else "", below or top) if part)
+        previous = col
+    return names
+
+
+def _with_prices(rows: Sequence[Sequence[object]], header: Header, roles: dict[int, str]) -> Header:
+    """The header with its price components named and the unit price column chosen (see the module)."""
+    columns = _price_columns(roles)
+    if not columns:
+        return header
+    names = _component_names(rows, header, roles)
+    header.columns.pop("price", None)
+    plain = [col for col in columns if not _TIME_OR_RATE.search(fold(names[col]))]
+    if plain:
+        header.columns["unit_price"] = plain[0]
+    else:
+        header.columns.pop("unit_price", None)
+    if len(columns) > 1:
+        header.prices = names
+    return header
 
 
 def header_at(rows: Sequence[Sequence[object]], index: int) -> Header | None:
@@ -112,10 +163,11 @@ def header_at(rows: Sequence[Sequence[object]], index: int) -> Header | None:
             merged = dict(roles)
             merged.update(below)  # the lower, more specific label wins (``QUANTITE`` over ``Qté``)
             combined = _first_per_role(merged)
-            if len(combined) > len(columns) and _qualifies(combined):
-                return Header(index, index + 1, combined)
+            more_prices = len(_price_columns(merged)) > len(_price_columns(roles))
+            if (len(combined) > len(columns) or more_prices) and _qualifies(combined):
+                return _with_prices(rows, Header(index, index + 1, combined), merged)
     if _qualifies(columns):
-        return Header(index, index, columns)
+        return _with_prices(rows, Header(index, index, columns), roles)
     return None
 
 
@@ -126,6 +178,17 @@ def find_header(rows: Sequence[Sequence[object]], start: int = 0,
         header = header_at(rows, index)
         if header is not None:
             return header
+    return None
+
+
+def price_like_row(rows: Sequence[Sequence[object]], scan: int = HEADER_SCAN_ROWS) -> int | None:
+    """The first row that names two table columns (designation, unit, quantity, a price, a total) without
+    being a header a table can hang from: the place to point at when a sheet has no table."""
+    for index in range(min(len(rows), scan)):
+        roles = _row_roles(rows[index]) or {}
+        named = {"unit_price" if role == "price" else role for role in roles.values()} - {"ignore", "code"}
+        if len(named) >= 2:
+            return index
     return None
 
 

@@ -7,6 +7,7 @@ Rules, in the words of the people who read these files:
   the source are kept where they stand, with a warning, never dropped nor moved);
 - an uncoded line in capitals is a chapter title; a line of words only that follows an article is
   the rest of its designation, following a chapter title it is the chapter's description;
+- a notice to bidders is a note of the document, never a chapter nor a parent of articles;
 - totals are never items; ``TOTAL HT``/``TTC`` close the base so options start afresh; after a
   ``RECAPITULATIF`` title every labelled line is a recap total;
 - articles under an ``OPTION``/``VARIANTE``/``PSE`` chapter (or sheet) are options or variants.
@@ -30,6 +31,7 @@ class TableContent:
     items: list[LineItem] = field(default_factory=list)
     totals: list[Total] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -140,7 +142,7 @@ class _Builder:
             flags.append("total_mismatch")
         item = LineItem(self.sheet, row.number, row.code, row.label, unit, row.unit_raw, q, pu, t,
                         item_kind(unit, row.hint, row.label, mode), section.code if section else None,
-                        flags, section.row if section else None)
+                        flags, section.row if section else None, prices=row.prices)
         self.out.items.append(item)
         self.anchor = item
 
@@ -170,6 +172,8 @@ def build_table(rows: list[Row], sheet: str, *, recap: bool = False,
             continue
         if kind in ("header", "footer"):
             builder.anchor = None
+        elif kind == "notice":
+            builder.out.notes.append(row.label)  # a note of the document: no chapter, no parent
         elif kind == "recap_title":
             builder.recap, builder.anchor = True, None
         elif kind == "total":

@@ -1,8 +1,12 @@
 """Which lot a workbook prices: from the sheet's title block, the sheet name, an info sheet, the file name.
 
-Lot codes are written ``Lot 4``, ``LOT N°04``, ``Lot4``, ``LOT 04 B``; they are kept as two digits
-(``04``, ``04B``) so that the same lot reads the same from every source. The name is what follows
-the number (``Lot 4 - CVC - Electricité`` → ``CVC - Electricité``).
+Lot codes are written ``Lot 4``, ``LOT N°04``, ``Lot4``, ``LOT 04 B``, with a letter before or after
+the number or a sub-number (``LOT A01``, ``Lot 3B``, ``Lot 02a``, ``LOT N°7.2``, ``Lot 12-1``). Each
+is kept as written and in a normalised form for comparison: the number on two digits, letters in
+capitals, a sub-number after a dot (``04``, ``03B``, ``02A``, ``A01``, ``07.2``, ``12.1``), so that
+the same lot reads the same from every source. A template's placeholder (``Lot XXX``, ``Lot …``,
+``LOT N°``) has no number: it is no lot, and the code then comes from the sheet name or the file
+name. The name is what follows the code (``Lot 4 - CVC - Electricité`` → ``CVC - Electricité``).
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from typing import Final, Iterable, Sequence
 from dpgf_assets.parsing.values import clean_text, fold
 
 _LOT: Final = re.compile(
-    r"\blot\s*(?:n\s*°|n°|no\.?|n\.|num(?:ero)?\.?|#)?\s*(\d{1,2})(?!\d)"  # the number
-    r"\s*([a-z](?![a-z\d]))?"  # a letter after it: lot 4B
+    r"\blot\s*(?:n\s*°|n°|no\.?|n\.|num(?:ero)?\.?|#)?\s*"
+    r"(([a-z]?)(\d{1,2})(?!\d)"  # the number, maybe after a letter: lot A01
+    r"(?:[.\-](\d{1,2})(?![\d.]))?"  # a sub-number: lot 7.2, lot 12-1
+    r"(?:\s*([a-z])(?!\w))?)"  # a letter after it: lot 4B, lot 02a (not a word: lot 14 Génie)
     r"\s*(?:[-:–—_.,/]+\s*)?(.*)$",  # the name
     re.I | re.S,
 )
@@ -31,12 +37,9 @@ _COPY_MARK: Final = re.compile(r"\s*(\(\d{1,3}\)|- cop(ie|y)( \(\d+\))?)\s*$", r
 
 @dataclass
 class Lot:
-    code: str | None
+    code: str | None  # normalised for comparison
     name: str | None
-
-    def __init__(self, code: str | None, name: str | None) -> None:
-        # written out so the compiled parser builds it natively (see model.LineItem); never changed after
-        self.code, self.name = code, name
+    written: str | None = None  # the code as written
 
 
 NO_LOT: Final = Lot(None, None)
@@ -46,8 +49,7 @@ _NAME_EDGES: Final = " -–—:_.,;"
 
 
 def _name(text: str) -> str | None:
-    if text.rstrip().endswith(")") or "cop" in text.lower():  # a copy mark is possible: rare
-        text = _COPY_MARK.sub("", text)
+    text = _COPY_MARK.sub("", text)
     text = _NOT_NAME.sub(" ", text)
     return _without_stray_brackets(" ".join(text.split()).strip(_NAME_EDGES)) or None
 
@@ -67,20 +69,20 @@ def _without_stray_brackets(text: str) -> str:
 
 def lot_in_text(text: str, following: str = "") -> Lot:
     """The lot a line names (``Lot 4 - CVC`` → ``04``, ``CVC``); ``following`` is the next cell's text."""
-    if "lot" not in text.lower() or len(text) > MAX_TITLE_TEXT:
+    if len(text) > MAX_TITLE_TEXT:
         return NO_LOT
     match = _LOT.search(text.replace("_", " "))
     if not match:
         return NO_LOT
-    code = match.group(1).zfill(2) + (match.group(2) or "").upper()
-    return Lot(code, _name(match.group(3)) or (_name(following) if following else None))
+    written, before, number, sub, after = match.group(1, 2, 3, 4, 5)
+    code = before.upper() + number.zfill(2) + (f".{sub}" if sub else "") + (after or "").upper()
+    name = _name(match.group(6)) or (_name(following) if following else None)
+    return Lot(code, name, " ".join(written.split()))
 
 
 def lot_in_rows(rows: Iterable[Sequence[object]]) -> Lot:
     """The first lot named in title rows (each cell, with the next cell's text as a possible name)."""
     for cells in rows:
-        if not any(type(c) is str and "lot" in c.lower() for c in cells):
-            continue
         texts = [clean_text(c) for c in cells if isinstance(c, str) and c.strip()]
         for i, text in enumerate(texts):
             lot = lot_in_text(text, texts[i + 1] if i + 1 < len(texts) else "")
@@ -127,7 +129,7 @@ def first_lot(candidates: Iterable[Lot]) -> Lot:
     if not found:
         return NO_LOT
     code = found[0].code
-    return Lot(code, next((c.name for c in found if c.code == code and c.name), None))
+    return Lot(code, next((c.name for c in found if c.code == code and c.name), None), found[0].written)
 
 
 def document_lot(table_lots: list[Lot], info: Lot, file_lot: Lot) -> tuple[Lot, list[str]]:

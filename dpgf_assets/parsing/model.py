@@ -9,7 +9,7 @@ _SECTION_EXTRAS: Final = ("description", "parent_row")
 _ITEM_EXTRAS: Final = ("flags", "section_row")
 
 ITEM_KINDS: Final = ("article", "pm", "included", "option", "variant")
-TOTAL_KINDS: Final = ("subtotal", "total_ht", "tva", "ttc", "prorata", "recap")
+TOTAL_KINDS: Final = ("subtotal", "total_ht", "tva", "ttc", "prorata", "adjustment", "recap")
 
 
 ENCRYPTED: Final = "password-protected (encrypted) workbook: open it in Excel and save it without a password"
@@ -41,12 +41,6 @@ class Section:
     description: str = ""
     parent_row: int | None = None  # row of the parent section: links uncoded chapters too (not in to_json)
 
-    def __init__(self, sheet: str, row: int, code: str | None, title: str, level: int,
-                 parent_code: str | None, description: str = "", parent_row: int | None = None) -> None:
-        # written out, as in LineItem
-        self.sheet, self.row, self.code, self.title, self.level = sheet, row, code, title, level
-        self.parent_code, self.description, self.parent_row = parent_code, description, parent_row
-
 
 @dataclass
 class LineItem:
@@ -63,17 +57,8 @@ class LineItem:
     section_code: str | None
     flags: list[str] = field(default_factory=list)
     section_row: int | None = None  # row of its section: links items of uncoded chapters (not in to_json)
-
-    def __init__(self, sheet: str, row: int, code: str | None, designation: str, unit: str | None,
-                 unit_raw: str | None, quantity: float | None, unit_price: float | None, total: float | None,
-                 kind: str, section_code: str | None, flags: list[str] | None = None,
-                 section_row: int | None = None) -> None:
-        # written out: compiled with the parser, where the one dataclass generates would be interpreted
-        self.sheet, self.row, self.code, self.designation = sheet, row, code, designation
-        self.unit, self.unit_raw, self.quantity, self.unit_price = unit, unit_raw, quantity, unit_price
-        self.total, self.kind, self.section_code = total, kind, section_code
-        self.flags = [] if flags is None else flags
-        self.section_row = section_row
+    # every price component by its column's name, when the table prices articles several ways
+    prices: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,10 +69,6 @@ class Total:
     kind: str
     amount: float | None
 
-    def __init__(self, sheet: str, row: int, label: str, kind: str, amount: float | None) -> None:
-        # written out, as in LineItem
-        self.sheet, self.row, self.label, self.kind, self.amount = sheet, row, label, kind, amount
-
 
 @dataclass
 class ParsedDocument:
@@ -95,13 +76,15 @@ class ParsedDocument:
     doc_type: str
     confidence: float
     reasons: list[str]
-    lot_code: str | None
+    lot_code: str | None  # normalised for comparison (``04``, ``03B``, ``A01``, ``07.2``)
     lot_name: str | None
+    lot_written: str | None = None  # the lot code as the workbook writes it (``4``, ``3b``, ``A01``, ``7.2``)
     tables: list[Table] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     items: list[LineItem] = field(default_factory=list)
     totals: list[Total] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # notices to bidders, above or inside the tables
 
     def to_json(self) -> dict[str, Any]:
         """The document ``dpgf parse --json`` prints."""
@@ -110,7 +93,7 @@ class ParsedDocument:
             "doc_type": self.doc_type,
             "confidence": round(self.confidence, 3),
             "reasons": list(self.reasons),
-            "lot": {"code": self.lot_code, "name": self.lot_name},
+            "lot": {"code": self.lot_code, "name": self.lot_name, "written": self.lot_written},
             "tables": [asdict(t) for t in self.tables],
             "sections": [
                 {k: v for k, v in asdict(s).items() if k not in _SECTION_EXTRAS} for s in self.sections
@@ -118,4 +101,5 @@ class ParsedDocument:
             "items": [{k: v for k, v in asdict(i).items() if k not in _ITEM_EXTRAS} for i in self.items],
             "totals": [asdict(t) for t in self.totals],
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
         }

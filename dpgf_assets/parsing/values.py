@@ -11,7 +11,6 @@ import re
 import unicodedata
 from typing import Final
 
-from dpgf_assets.parsing.memo import Memo
 
 _NUMBER: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _NOT_NUMBER_PARTS: Final = re.compile(
@@ -25,10 +24,6 @@ def clean_text(value: object) -> str:
     if isinstance(value, float):
         return format(value, ".10g") if math.isfinite(value) else ""
     text = value if isinstance(value, str) else str(value)
-    if text.isprintable():  # no line break, tab or other control (only plain spaces are printable blanks)
-        if "  " not in text and text[:1] != " " and text[-1:] != " ":
-            return text  # already clean: most cells
-        return " ".join(text.split())
     if "\n" in text or "\r" in text:
         lines = (" ".join(line.split()) for line in text.splitlines())
         return "\n".join(line for line in lines if line)
@@ -50,30 +45,15 @@ def _fold_table() -> dict[int, str]:
 
 
 FOLD_TABLE: Final = _fold_table()
-# The same for the Latin-1 characters that fold to one ASCII character, as a byte table (bytes.translate
-# is several times faster than str.translate with a dict); the others map to themselves.
-_LATIN1_FOLD: Final = bytes(
-    ord(FOLD_TABLE.get(code, chr(code))) if len(FOLD_TABLE.get(code, chr(code))) == 1
-    and ord(FOLD_TABLE.get(code, chr(code))) < 128 else code for code in range(256))
 
 
 def without_accents(text: str) -> str:
     """``text`` with accented letters made plain (``FOLD_TABLE``), case kept."""
-    data = text.encode("latin-1", "ignore")
-    if len(data) != len(text) and "’" in text:  # the typographic apostrophe, common beyond Latin-1
-        text = text.replace("’", "'")
-        data = text.encode("latin-1", "ignore")
-    if len(data) == len(text):  # every character is Latin-1 (é, à, ç, °, ², no-break space…)
-        plain = data.translate(_LATIN1_FOLD)
-        if plain.isascii():  # and each one folds to one ASCII character: the common case
-            return plain.decode("ascii")
-    return text.translate(FOLD_TABLE)
+    return text if text.isascii() else text.translate(FOLD_TABLE)
 
 
 def fold(text: str) -> str:
     """Lower case without accents, blanks collapsed: the form every keyword rule matches against."""
-    if text.isascii():
-        return " ".join(text.lower().split())
     return " ".join(without_accents(text).lower().split())
 
 
@@ -135,16 +115,10 @@ UNIT_ALIASES: Final = {
 _UNIT_NOISE: Final = re.compile(r"[\s.\-_()]+")
 
 
-_UNITS: Final = Memo(1024)
-
-
 def normalise_unit(raw: str) -> str | None:
     """One vocabulary for units (``M2``/``m²`` → ``m2``, ``ml`` → ``m``, ``Ft``/``forfait`` → ``ft``)."""
-    known = _UNITS.results
-    if raw in known:
-        return known[raw]
     key = _UNIT_NOISE.sub("", fold(raw))
-    return _UNITS.keep(raw, UNIT_ALIASES.get(key, key) if key else None)
+    return UNIT_ALIASES.get(key, key) if key else None
 
 
 _PM_TEXT: Final = {"pm", "p.m", "p.m.", "pour memoire"}
@@ -171,21 +145,8 @@ _INLINE_CODE: Final = re.compile(r"((?:\d{1,3}|[A-Z])(?:\.\d{1,3})+|\d{1,3})(?:\
 _INLINE_SINGLE: Final = re.compile(r"(\d{1,3})[.)]\s+(\S.*)", re.S)
 
 
-_CODES: Final = Memo(8192)  # code cells by value: text and numbers (never True, which equals 1.0 as a key)
-
-
 def normalise_code(value: object) -> str | None:
     """An article or chapter code as text (a number cell 5.0 is ``"5"``), or None when not a code."""
-    kind = type(value)
-    if kind is not str and kind is not float and kind is not int:
-        return _code_text(value)  # booleans, blanks, dates: never a code, and True == 1.0 as a key
-    known = _CODES.results
-    if value in known:
-        return known[value]
-    return _CODES.keep(value, _code_text(value))
-
-
-def _code_text(value: object) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
@@ -205,8 +166,6 @@ def _code_text(value: object) -> str | None:
 
 def split_inline_code(text: str) -> tuple[str | None, str]:
     """``"3.1.1.  Dalle"`` → (``"3.1.1"``, ``"Dalle"``): a code written at the start of a designation."""
-    if not text or not (text[0].isdigit() or (len(text) > 2 and text[1] == ".")):
-        return None, text
     match = _INLINE_CODE.fullmatch(text)
     if match and "." in match.group(1):
         return match.group(1), match.group(2)

@@ -12,17 +12,17 @@ from typing import Final
 
 from dpgf_assets.parsing.container import Container, open_container
 from dpgf_assets.parsing.grid import Grid, WorkbookGrids
-from dpgf_assets.parsing.header import Header, find_header
+from dpgf_assets.parsing.header import Header, find_header, price_like_row
 from dpgf_assets.parsing.hierarchy import build_table
 from dpgf_assets.parsing.lot import (Lot, document_lot, file_stem, first_lot, lot_in_file_name,
                                      lot_in_key_values, lot_in_rows, lot_in_text)
 from dpgf_assets.parsing.model import ParsedDocument, ParseError, Table
-from dpgf_assets.parsing.rows import Row, RowReader, option_kind
-from dpgf_assets.parsing.values import fold
+from dpgf_assets.parsing.rows import Row, RowReader, is_notice, option_kind
+from dpgf_assets.parsing.values import clean_text, fold
 from dpgf_assets.parsing.xlsx_formulas import WorkbookFormulas, has_uncached_formulas, patch_grid, sheet_parts
-from dpgf_assets.recognition import WorkbookPeek, recognise
+from dpgf_assets.parsing.peek import PEEK_ROWS, WorkbookPeek, peek_texts
+from dpgf_assets.parsing.recognition import recognise
 
-PEEK_ROWS: Final = 40
 _RECAP_SHEETS: Final = ("recap", "synthese", "resume")  # how a recap sheet's folded name starts
 
 
@@ -37,18 +37,10 @@ def table_rows(grid: Grid, header: Header) -> list[Row]:
     return rows
 
 
-def peek_texts(grid: Grid, header: Header | None) -> list[str]:
-    """The strings recognition reads of a sheet: every text cell above its table and of the table's
-    header (titles, the header's labels), or of the first rows of a sheet without a table. Article
-    designations are left out: "Planning des travaux" in a list of articles is no planning's title."""
-    limit = min(header.last_row + 1, PEEK_ROWS) if header is not None else PEEK_ROWS
-    texts = [c.strip() for cells in grid[:limit] for c in cells if type(c) is str and c]
-    return [t for t in texts if t] if "" in texts else texts
-
-
-def head_texts(head: Grid) -> list[str]:
-    """``peek_texts`` of a sheet's first rows when only they were read (the peeks of recognition)."""
-    return peek_texts(head, find_header(head))
+def notices_above(grid: Grid, header: Header) -> list[str]:
+    """The notices to bidders written above a table (its title block), in reading order."""
+    texts = (clean_text(c) for cells in grid[:header.row] for c in cells if isinstance(c, str))
+    return [text for text in texts if text and is_notice(text)]
 
 
 def _evaluate_formulas(container: Container, grids: WorkbookGrids) -> WorkbookFormulas | None:
@@ -83,6 +75,8 @@ def _parse(path: str, file: str) -> ParsedDocument:
     doc = ParsedDocument(file=file, doc_type="OTHER", confidence=0.0, reasons=[], lot_code=None,
                          lot_name=None)
     texts: list[str] = []
+    near_misses: list[str] = []  # price-like rows of sheets without a table
+    empty_tables: list[str] = []  # where a price table's header stands with no article below it
     table_lots: list[Lot] = []
     info = Lot(None, None)
     anything = False
@@ -98,11 +92,23 @@ def _parse(path: str, file: str) -> ParsedDocument:
         texts.extend(sheet_texts)
         if header is None:
             info = info if info.code else lot_in_key_values(grid[:PEEK_ROWS])
+            near = price_like_row(grid)
+            if near is not None:
+                labels = " | ".join(clean_text(c) for c in grid[near] if isinstance(c, str) and c.strip())
+                near_misses.append(f"sheet {sheet.name!r} row {near + 1} looks like a price header ({labels}) "
+                                   "but lacks a designation column or a second unit, quantity or price column")
             continue
         recap = header.is_recap or fold(sheet.name).startswith(_RECAP_SHEETS)
-        content = build_table(table_rows(grid, header), sheet.name, recap=recap,
-                              sheet_mode=option_kind(sheet.name))
+        rows = table_rows(grid, header)
+        doc.warnings.extend(f"{sheet.name} row {row.number}: {what} {value} is not a finite number: refused"
+                            for row in rows for what, value in row.non_finite)
+        content = build_table(rows, sheet.name, recap=recap, sheet_mode=option_kind(sheet.name))
         doc.tables.append(Table(sheet.name, header.row + 1))
+        doc.notes.extend(notices_above(grid, header) + content.notes)
+        if not recap and not content.items:
+            empty_tables.append(f"sheet {sheet.name!r} has a price table header at row {header.row + 1} "
+                                "but no article below it")
+            doc.warnings.append(empty_tables[-1])
         doc.sections.extend(content.sections)
         doc.items.extend(content.items)
         doc.totals.extend(content.totals)
@@ -117,10 +123,14 @@ def _parse(path: str, file: str) -> ParsedDocument:
     if not anything:
         raise ParseError(file, "empty workbook: no visible sheet holds any value")
     if not doc.tables:
+        if near_misses:
+            raise ParseError(file, f"no price table found: {'; '.join(near_misses)}")
         raise ParseError(file, "no price table found: no visible sheet has a header with a designation "
                                "column and unit, quantity or price columns in its first rows")
+    if not doc.items and empty_tables:
+        raise ParseError(file, f"no article found: {'; '.join(empty_tables)}")
     lot, lot_warnings = document_lot(table_lots, info, lot_in_file_name(file))
-    doc.lot_code, doc.lot_name = lot.code, lot.name
+    doc.lot_code, doc.lot_name, doc.lot_written = lot.code, lot.name, lot.written
     doc.warnings.extend(lot_warnings)
     peek = WorkbookPeek(sheet_names=[s.name for s in grids.sheets if s.visible], texts=texts,
                         bytes_read=len(container.data))

@@ -12,11 +12,11 @@ no entity is ever expanded (the container already refused parts that declare any
 from __future__ import annotations
 
 import html
-import posixpath
 import re
 from dataclasses import dataclass
 from typing import Callable, Final, Iterable, Iterator
 
+from dpgf_assets.parsing.container import part_of_target
 from dpgf_assets.parsing.formula import (Area, Evaluator, ExcelError, FormulaError, Value, column_index,
                                          parse_formula, shape_key)
 
@@ -75,8 +75,7 @@ def sheet_parts(workbook: bytes | None, rels: bytes | None) -> dict[str, str]:
         relation = next((v for k, v in attrs.items() if k.endswith(":id") or k == "id"), None)
         target = targets.get(relation, "")
         if target:
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-            parts[attrs.get("name", "")] = path
+            parts[attrs.get("name", "")] = part_of_target(target)
     return parts
 
 

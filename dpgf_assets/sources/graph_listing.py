@@ -46,7 +46,7 @@ class Scope:
 
 def encode_cursor(scope: Scope, delta_link: str, at: str | None) -> str:
     return json.dumps({"v": CURSOR_VERSION, "drive": scope.drive_id, "scope": scope.folder_id,
-                       "delta": delta_link, "at": at}, separators=(",", ":"))
+                       "delta": delta_link, "at": at}, separators=(",", ":"), allow_nan=False)
 
 
 def decode_cursor(cursor: str | None, scope: Scope) -> dict | None:

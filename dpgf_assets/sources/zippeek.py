@@ -6,6 +6,11 @@ only the start of those members, inflating them as a stream and stopping as soon
 and the strings they use are known. Neighbouring reads are merged to save round trips. The XML is
 scanned with regular expressions over bounded text (no DTD, no entity expansion), and declared sizes
 are checked before anything is inflated, so a zip bomb is refused rather than opened.
+
+Kept rather than ``remotezip`` (``python -m benchmarks.libraries``): remotezip reads each member whole
+in one request, where recognition needs only the first rows; on the corpus the peek reads 9.2 KB a
+workbook against the 13.7 KB remotezip would fetch, on the real sample 25 KB against 76 KB (3×), and
+the gap grows with the sheets. It would also leave the bomb and row limits to be written anyway.
 """
 
 from __future__ import annotations
@@ -22,8 +27,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from dpgf_assets.parsing.formula import column_index
-from dpgf_assets.parsing.workbook import head_texts
-from dpgf_assets.recognition import WorkbookPeek
+from dpgf_assets.parsing.peek import WorkbookPeek, head_texts
 
 ReadRange = Callable[[int, int], bytes]
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 from typing import Any, Sequence
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import JSON, Connection, Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -36,6 +37,10 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Se
     if conn.dialect.name != "postgresql":
         conn.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
         return len(rows)
+    json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+    if json_at:  # COPY takes JSON as its text
+        rows = [tuple(json.dumps(v) if i in json_at and v is not None else v for i, v in enumerate(row))
+                for row in rows]
     quoted = ", ".join(f'"{c}"' for c in columns)
     statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
     cursor = conn.connection.dbapi_connection.cursor()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import threading
 import uuid
 from contextlib import contextmanager
@@ -15,6 +16,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+
+def strict_json(value: object) -> str:
+    """JSON columns as strict JSON: a NaN or an infinity is refused, never written as ``NaN``."""
+    return json.dumps(value, allow_nan=False)
+
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _ADVISORY_LOCK = 7_304_112_025  # any constant; serialises migrations across PostgreSQL clients
@@ -48,7 +54,7 @@ def create_warehouse_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": 60}, json_serializer=strict_json)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # noqa: ANN001 - DBAPI hook
@@ -59,7 +65,7 @@ def create_warehouse_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, json_serializer=strict_json)
 
 
 @contextmanager

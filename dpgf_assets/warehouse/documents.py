@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, insert, update
 
 from dpgf_assets.parsing.model import ParsedDocument
 from dpgf_assets.warehouse.bulk import insert_rows, upsert_statement
+from dpgf_assets.warehouse.fitting import fit_document
 from dpgf_assets.warehouse.schema import documents, line_items, projects, sections, source_files
 
 
@@ -59,9 +60,9 @@ _MARK_IMPORTED = (update(source_files)
 SECTION_COLUMNS = ("document_id", "position", "sheet", "row", "code", "title", "level", "parent_position",
                    "description")
 ITEM_COLUMNS = ("document_id", "position", "sheet", "row", "code", "designation", "unit", "unit_raw",
-                "quantity", "unit_price", "total", "kind", "section_position", "flags")
+                "quantity", "unit_price", "total", "kind", "section_position", "flags", "prices")
 DOCUMENT_COLUMNS = tuple(c.name for c in documents.columns if c.name != "id")
-JSON_COLUMNS = ("sheets", "declared_totals", "warnings")
+JSON_COLUMNS = ("sheets", "declared_totals", "warnings", "notes")
 
 # The same three statements for psycopg 3 directly: SQLAlchemy's execution costs ~0.15 ms of CPU per
 # statement, a quarter of a document's write; the file's mark rides with the insert (one round trip).
@@ -84,6 +85,7 @@ def _document_row(version: FileVersion, parsed: ParsedDocument, project_id: int)
                              "amount": t.amount} for t in parsed.totals],
         "warnings": list(parsed.warnings), "item_count": len(parsed.items),
         "batch_key": version.batch_key, "imported_at": datetime.now(timezone.utc),
+        "notes": list(parsed.notes), "lot_code_written": parsed.lot_written,
     }
 
 
@@ -93,7 +95,7 @@ def _write_document(conn: Connection, version: FileVersion, row: dict) -> int:
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             cursor.execute(_PG_DELETE, (version.source, version.file_id))
-            values = [json.dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in DOCUMENT_COLUMNS]
+            values = [json.dumps(row[c], allow_nan=False) if c in JSON_COLUMNS else row[c] for c in DOCUMENT_COLUMNS]
             cursor.execute(_PG_INSERT, (version.etag, version.source, version.file_id, *values))
             return cursor.fetchone()[0]
         finally:
@@ -110,8 +112,9 @@ def replace_document(engine: Engine, version: FileVersion, parsed: ParsedDocumen
 
     The previous version's document, sections and line items go in the same transaction (ON DELETE
     CASCADE), and the file is marked imported with this eTag: a crash at any point leaves either
-    the old or the new.
+    the old or the new. Text is first made fit for the columns (``fit_document``).
     """
+    fit_document(parsed)
     project = (version.project_key, version.project_name)
     project_id = _PROJECT_IDS.get(engine, {}).get(project)
     created = project_id is None
@@ -129,7 +132,7 @@ def replace_document(engine: Engine, version: FileVersion, parsed: ParsedDocumen
         insert_rows(conn, line_items, ITEM_COLUMNS, [
             (doc_id, position, i.sheet, i.row, i.code, i.designation, i.unit, i.unit_raw, i.quantity,
              i.unit_price, i.total, i.kind, position_of.get((i.sheet, i.section_row)),
-             json.dumps(i.flags))
+             json.dumps(i.flags, allow_nan=False), i.prices or None)
             for position, i in enumerate(parsed.items)
         ])
     if created:

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
-from dpgf_assets.batching import Candidate, PlannedBatch
+from dpgf_assets.ingestion.batching import Candidate, PlannedBatch
 from dpgf_assets.warehouse.bulk import upsert_statement
-from dpgf_assets.warehouse.schema import batch_files, batch_runs, batches, source_cursors, source_files
+from dpgf_assets.sources.base import SourceFile
+from dpgf_assets.warehouse.schema import (batch_files, batch_runs, batches, import_errors, source_cursors,
+                                          source_files)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,27 @@ def known_files(conn: Connection, source: str) -> dict[str, KnownFile]:
         .where(source_files.c.source == source)
     )
     return {r.file_id: KnownFile(r.etag, r.path, r.status) for r in rows}
+
+
+def pending_files(conn: Connection, source: str) -> list[SourceFile]:
+    """Files whose content could not be read yet (transient failures): the inventory tries them again."""
+    rows = conn.execute(
+        select(source_files.c.file_id, source_files.c.path, source_files.c.size, source_files.c.modified,
+               source_files.c.etag)
+        .where(source_files.c.source == source, source_files.c.status == "pending")
+        .order_by(source_files.c.path)
+    )
+    return [SourceFile(r.file_id, r.path, r.size, r.modified, r.etag) for r in rows]
+
+
+def record_unread(conn: Connection, source: str, failures: Sequence[tuple[SourceFile, str, str]],
+                  now: datetime) -> None:
+    """Keep why files could not be read (file, stage, message) beside the import's errors."""
+    if failures:
+        conn.execute(insert(import_errors), [
+            {"source": source, "file_id": f.file_id, "path": f.path, "etag": f.etag, "batch_key": None,
+             "stage": stage, "error_class": "transient", "message": message[:2000], "occurred_at": now}
+            for f, stage, message in failures])
 
 
 def upsert_files(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -169,3 +192,11 @@ def save_cursor(conn: Connection, source: str, cursor: str, now: datetime) -> No
 
 def record_batch_run(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(batch_runs).values(**row))
+
+
+def failed_files_by_batch(conn: Connection) -> dict[str, int]:
+    """Files whose import failed for good, counted per batch (a backfill does not retry them)."""
+    rows = conn.execute(select(source_files.c.batch_key, func.count())
+                        .where(source_files.c.status == "failed", source_files.c.batch_key.is_not(None))
+                        .group_by(source_files.c.batch_key))
+    return {key: count for key, count in rows}

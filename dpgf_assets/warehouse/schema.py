@@ -20,8 +20,8 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-FILE_STATUSES = ("new", "queued", "imported", "failed", "skipped", "deleted")
-ERROR_STAGES = ("download", "parse", "load")
+FILE_STATUSES = ("new", "pending", "queued", "imported", "failed", "skipped", "deleted")
+ERROR_STAGES = ("peek", "download", "parse", "load")
 
 source_files = Table(
     "source_files",
@@ -122,7 +122,7 @@ documents = Table(
     Column("project_id", Integer, ForeignKey("projects.id")),
     Column("doc_type", String(10), nullable=False),
     Column("confidence", Float, nullable=False),
-    Column("lot_code", String(50)),
+    Column("lot_code", String(50)),  # normalised for comparison (04, 03B, A01, 07.2)
     Column("lot_name", Text),
     Column("sheets", JSON, nullable=False),
     Column("declared_totals", JSON, nullable=False),
@@ -130,6 +130,8 @@ documents = Table(
     Column("item_count", Integer, nullable=False),
     Column("batch_key", String(100)),
     Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("notes", JSON),  # notices to bidders (instructions above or inside the tables)
+    Column("lot_code_written", String(50)),  # the lot code as the workbook writes it
     UniqueConstraint("source", "file_id", name="uq_documents_file"),
 )
 
@@ -166,6 +168,7 @@ line_items = Table(
     Column("kind", String(10), nullable=False),
     Column("section_position", Integer),
     Column("flags", Text, nullable=False),
+    Column("prices", JSON),  # every price component by name, when the table prices articles several ways
 )
 
 import_errors = Table(
@@ -182,4 +185,83 @@ import_errors = Table(
     Column("message", Text, nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Index("ix_import_errors_batch", "batch_key"),
+)
+
+# Robust unit-price statistics per normalised designation and unit, rebuilt whole by `price_reference`.
+price_reference = Table(
+    "price_reference",
+    metadata,
+    Column("designation_key", Text, primary_key=True),
+    Column("unit", String(20), primary_key=True),
+    Column("designation", Text, nullable=False),  # the wording met most often
+    Column("trade", String(40)),  # the trade predicted most often for these lines, when predictions exist
+    Column("count", Integer, nullable=False),
+    Column("documents", Integer, nullable=False),
+    Column("projects", Integer, nullable=False),
+    Column("median", Float, nullable=False),
+    Column("q1", Float, nullable=False),
+    Column("q3", Float, nullable=False),
+    Column("mad", Float, nullable=False),
+    Column("min", Float, nullable=False),
+    Column("max", Float, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# One brief per project and combination of criteria, with the hash of the facts it was written from.
+pregenerated_content = Table(
+    "pregenerated_content",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("audience", String(40), primary_key=True),
+    Column("theme", String(40), primary_key=True),
+    Column("style", String(40), primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("facts_hash", String(64), nullable=False),
+    Column("generator", String(100), nullable=False),
+    Column("generated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The trade model (group ml): its training lines per mode, its runs, and its predictions per version.
+training_lines = Table(
+    "training_lines",
+    metadata,
+    Column("mode", String(10), primary_key=True),
+    Column("document_id", Integer, primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("project_key", Text, nullable=False),
+    Column("lot_name", Text),
+    Column("designation", Text, nullable=False),
+    Column("unit", String(20)),
+    Column("section_path", Text, nullable=False),
+    Column("quantity", Float),
+    Column("unit_price", Float),
+    Column("trade", String(40), nullable=False),
+    Column("split", String(10), nullable=False),  # train | heldout (by project)
+)
+
+model_runs = Table(
+    "model_runs",
+    metadata,
+    Column("model_version", String(80), primary_key=True),
+    Column("mode", String(10), nullable=False),
+    Column("family", String(40), nullable=False),
+    Column("trained_at", DateTime(timezone=True), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("data_hash", String(64), nullable=False),
+    Column("metrics", JSON, nullable=False),
+    Column("artefact_dir", Text, nullable=False),
+)
+
+trade_predictions = Table(
+    "trade_predictions",
+    metadata,
+    Column("model_version", String(80), primary_key=True),
+    Column("document_id", Integer, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("mode", String(10), nullable=False),
+    Column("trade", String(40), nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("confidence", String(10), nullable=False),
+    Column("predicted_at", DateTime(timezone=True), nullable=False),
+    Index("ix_trade_predictions_document", "document_id", "position"),
 )

@@ -3,15 +3,17 @@
 from pathlib import Path
 
 import pytest
+import yaml
 from dagster import AssetKey, Definitions, instance_for_test
 from sqlalchemy import func, select
 
 from dpgf_assets.definitions import build_definitions
-from dpgf_assets.orchestration import batches_to_import, dagster_pg_url, import_batches, run_inventory
-from dpgf_assets.settings import load_settings
+from dpgf_assets.cli.home import dagster_pg_url
+from dpgf_assets.cli.runs import batches_to_import, run_inventory
+from dpgf_assets.settings import PROJECT_ROOT, load_settings
 from dpgf_assets.warehouse.db import open_warehouse
-from dpgf_assets.warehouse.schema import documents, line_items, source_files
-from dpgf_assets_tests.helpers import good_pricing_files
+from dpgf_assets.warehouse.schema import documents, import_errors, line_items, source_files
+from dpgf_assets_tests.helpers import good_pricing_files, import_in_process
 
 
 def platform(library: Path, warehouse_url: str, data_dir: Path, **extra: str):
@@ -66,11 +68,19 @@ def test_every_batch_in_range_runs_then_nothing_left_and_rerun_changes_nothing(l
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
     settings, defs = platform(library, url, tmp_path)
     truth = good_pricing_files(library)
-    with instance_for_test() as instance:
+    logs = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text(encoding="utf-8"))["python_logs"]
+    with instance_for_test(overrides={"python_logs": logs}) as instance:  # the domain's log lines reach the runs'
         run_inventory(defs, instance, "local")
         keys = batches_to_import(instance)
-        outcomes = import_batches(defs, instance, keys, max_per_run=2)
-        assert all(o.success for o in outcomes) and len(outcomes) == (len(keys) + 1) // 2
+        outcomes = import_in_process(defs, instance, keys, per_run=2)
+        assert all(outcomes) and len(outcomes) == (len(keys) + 1) // 2
+        # each file that fails for good is said once in the runs' logs, naming it
+        said = [e.user_message for run in instance.get_runs() for e in instance.all_logs(run.run_id)
+                if " failed: " in (e.user_message or "")]
+        with open_warehouse(url).connect() as conn:
+            failed = conn.execute(select(import_errors.c.path)).scalars().all()
+        assert failed and len(said) == len(failed)
+        assert all(sum(path in line for line in said) == 1 for path in failed)
         assert batches_to_import(instance) == []
         engine = open_warehouse(url)
 

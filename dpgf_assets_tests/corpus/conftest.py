@@ -7,7 +7,7 @@ import pytest
 from dpgf_assets.corpus import generate_library, manifest_path
 
 FILES = 60
-SEED = 11
+SEED = 14  # a draw with every item kind, total kind, layout, format and bad-file class
 
 
 @pytest.fixture(scope="module")

@@ -2,14 +2,15 @@
 
 import pytest
 
-from dpgf_assets.corpus.scoring import Score, parsed_view, score_file
+from dpgf_assets.corpus.scoring import Score, parsed_view, same_lot, score_file
 from dpgf_assets.parsing import ParseError, parse_workbook
-from dpgf_assets.recognition import SPREADSHEET_EXTENSIONS, peek_file, recognise
+from dpgf_assets.parsing.peek import peek_file
+from dpgf_assets.parsing.recognition import SPREADSHEET_EXTENSIONS, recognise
 
 REASON_OF = {"corrupt": "damaged", "truncated": "truncated", "empty": "empty", "encrypted": "password-protected",
              "no_table": "no price table found"}
 ITEM_KEYS = ("row", "code", "designation", "unit", "unit_raw", "quantity", "unit_price", "total", "kind", "section_code",
-             "section_row")
+             "section_row", "prices")
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,8 @@ def test_items_sections_and_totals_exactly_as_written(library, readings):
         totals = [(t["sheet"], t["row"], t["label"], t["kind"]) for t in view["totals"]]
         assert totals == [(t["sheet"], t["row"], t["label"], t["kind"]) for t in entry["totals"]], entry["path"]
         assert all(same(a["amount"], b["amount"]) for a, b in zip(view["totals"], entry["totals"])), entry["path"]
-        assert view["lot"] == entry["lot"], entry["path"]
+        assert same_lot(entry["lot"], view["lot"]), (entry["path"], entry["lot"], view["lot"])
+        assert view["notes"] == entry["notes"], entry["path"]
 
 
 def test_section_descriptions_and_parent_rows(library):
@@ -106,3 +108,14 @@ def test_the_shared_scoring_agrees(library, readings):
     assert total.doc_types_right == total.files == len(manifest["files"])
     assert total.totals_as_items == 0 and total.errors_right == total.errors_expected > 0
     assert total.matched_items > 500
+    assert total.matched_notes == total.true_notes == total.found_notes > 0
+
+
+def test_the_layouts_of_real_tenders_are_in_the_library_and_scored(library):
+    """Multi-price schedules, prorata and adjustment lines, lettered lot codes, notices (issue 15)."""
+    _, manifest = library
+    entries = pricing(manifest)
+    assert {"multi_price", "adjustments", "notices", "lot_codes"} <= {e["layout"] for e in entries}
+    assert any(len(i["prices"]) >= 3 for e in entries for i in e["items"])
+    assert any(t["kind"] == "prorata" for e in entries for t in e["totals"])
+    assert any(e["notes"] for e in entries if e["layout"] == "notices")

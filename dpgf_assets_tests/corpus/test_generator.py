@@ -39,25 +39,28 @@ def test_every_file_listed_laid_out_like_a_sharepoint_library(library):
 def test_every_layout_format_and_bad_file_class_is_there(library):
     _, manifest = library
     files = manifest["files"]
-    assert set(DPGF_LAYOUTS) | {"bpu", "dqe"} <= {f["layout"] for f in files}
+    assert set(DPGF_LAYOUTS) | {"bpu", "multi_price", "dqe"} <= {f["layout"] for f in files}
     assert {f["format"] for f in files} == FORMATS
     assert {f["expect_error"] for f in files} - {None} == BAD
     assert {f["doc_type"] for f in files} == {"DPGF", "BPU", "DQE", "OTHER"}
     kinds = {i["kind"] for f in files for i in f["items"]}
     assert kinds == {"article", "pm", "included", "option", "variant"}
-    assert {t["kind"] for f in files for t in f["totals"]} == {"subtotal", "total_ht", "tva", "ttc", "prorata", "recap"}
+    assert {t["kind"] for f in files for t in f["totals"]} == {"subtotal", "total_ht", "tva", "ttc", "prorata",
+                                                                       "adjustment", "recap"}
 
 
 def test_manifest_entries_have_the_documented_fields(library):
     _, manifest = library
     for entry in manifest["files"]:
-        assert {"path", "doc_type", "format", "layout", "lot", "expect_error", "sections", "items", "totals"} <= set(entry)
-        assert set(entry["lot"]) == {"code", "name"}
+        assert {"path", "doc_type", "format", "layout", "lot", "expect_error", "sections", "items", "totals",
+                "notes"} <= set(entry)
+        # the code as written is stated where the layout makes a point of it (lettered lot codes)
+        assert set(entry["lot"]) in ({"code", "name"}, {"code", "name", "written"})
         for section in entry["sections"]:
             assert {"sheet", "row", "code", "title", "level", "parent_code"} <= set(section)
         for item in entry["items"]:
             assert {"sheet", "row", "code", "designation", "unit", "quantity", "unit_price", "total", "kind",
-                    "section_code"} <= set(item)
+                    "section_code", "prices"} <= set(item)
         for total in entry["totals"]:
             assert {"sheet", "row", "label", "kind", "amount"} == set(total)
         if entry["doc_type"] == "OTHER" or entry["expect_error"]:

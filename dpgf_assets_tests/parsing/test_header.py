@@ -16,7 +16,7 @@ CODE, DESIGNATION, UNIT, QUANTITY, PRICE, TOTAL = "code", "designation", "unit",
     ("Prix unitaire HT en chiffres", PRICE),
     ("Prix Total HT", TOTAL), ("Montant HT", TOTAL), ("MONTANT € HT", TOTAL), ("Total", TOTAL),
     ("Prix unitaire HT en lettres", "ignore"), ("Observations", "ignore"),
-    ("Nombre", QUANTITY), ("Fournitures", None), ("DÉCOMPOSITION DU PRIX GLOBAL ET FORFAITAIRE", None),
+    ("Nombre", QUANTITY), ("Fournitures", "price"), ("DÉCOMPOSITION DU PRIX GLOBAL ET FORFAITAIRE", None),
 ])
 def test_column_names_seen_in_files(label, role):
     assert column_role(label) == role

@@ -14,6 +14,9 @@ from dpgf_assets.parsing.lot import lot_in_file_name, lot_in_text
     ("P/DCE/Lot 04 B Couverture (zinc).xlsx", "04B", "Couverture (zinc)"),
     ("P/DCE/LOT N°7 Copropriété DPGF.xlsx", "07", "Copropriété"),
     ("P/DCE/Lot 12.xlsx", "12", None),
+    # a name starting with an accented capital is no lot letter ("G" of "Génie" once made lot 14G)
+    ("P/DCE/DPGF Lot 14 Génie thermique.xlsx", "14", "Génie thermique"),
+    ("P/DCE/DPGF Lot 5 Électricité.xlsx", "05", "Électricité"),
 ])
 def test_lot_from_a_file_name_without_copy_marks(path, code, name):
     lot = lot_in_file_name(path)

@@ -94,66 +94,47 @@ def test_lines_in_capitals_are_told_the_same_whatever_their_characters():
                 assert is_heading_text(label, "") == by_character(label), repr(label)
 
 
-TOTAL_LABELS = [
-    "TOTAL HT", "Total H.T.", "total hors taxes", "TOTAL TTC", "Montant TTC", "Net à payer TTC", "Prix total T.T.C.",
-    "TVA 20 %", "T.V.A. 20%", "t v a", "Montant de la TVA", "montant TVA 5,5 %", "TVA", "tvaX", "Prorata 1,5 %",
-    "Compte prorata", "Participation au compte prorata", "prorata temporis", "Sous-total", "Sous total VENTILATION",
-    "sous-totaux", "soustotal", "S/Total", "S. total lot 1", "S.total", "Report", "Report de la page", "Report page",
-    "report de la page 2", "A reporter", "a reporter page 3", "Reporting", "Reports", "Total", "Montant total",
-    "Montant global", "Total option 1", "Total PSE n°2", "TOTAL BASE HT - Lot 04", "Total général", "totalement",
-    "Totaux", "Montage", "Montant", "Nettoyage", "Net", "Prix", "Pose", "Travaux", "Tranchée", "Compte", "Câbles",
-    "Réseau", "Alimentation", "Sol", "▸ SOUS-TOTAL", "- Total HT", "• TVA 20 %", "(a) total", "_total", "1.2 Total",
-    "", "  ", "Total\nTTC", "Total HT\n(report)", "RECAPITULATIF", "Tableau récapitulatif", "Récap", "recapitulons"]
+# label → kind of total line (None: not a total), by the rules tried in order: TVA, TTC, prorata, subtotal, total
+TOTAL_KINDS = {
+    "TOTAL HT": "total_ht", "Total H.T.": "total_ht", "total hors taxes": "total_ht", "TOTAL TTC": "ttc",
+    "Montant TTC": "ttc", "Net à payer TTC": "ttc", "Prix total T.T.C.": "ttc", "TVA 20 %": "tva",
+    "T.V.A. 20%": "tva", "t v a": "tva", "Montant de la TVA": "tva", "montant TVA 5,5 %": "tva", "TVA": "tva",
+    "tvaX": None, "Prorata 1,5 %": "prorata", "Compte prorata": "prorata",
+    "Participation au compte prorata": "prorata", "prorata temporis": "prorata", "Sous-total": "subtotal",
+    "Sous total VENTILATION": "subtotal", "sous-totaux": "subtotal", "soustotal": "subtotal",
+    "S/Total": "subtotal", "S. total lot 1": "subtotal", "S.total": "subtotal", "Report": "subtotal",
+    "Report de la page": "subtotal", "Report page": "subtotal", "report de la page 2": None,
+    "A reporter": "subtotal", "a reporter page 3": "subtotal", "Reporting": None, "Reports": None,
+    "Total": "subtotal", "Montant total": "total_ht", "Montant global": "total_ht",
+    "Total option 1": "subtotal", "Total PSE n°2": "subtotal", "TOTAL BASE HT - Lot 04": "total_ht",
+    "Total général": "total_ht", "totalement": None, "Totaux": None, "Montage": None, "Montant": None,
+    "Nettoyage": None, "Net": None, "Prix": None, "Pose": None, "Travaux": None, "Tranchée": None,
+    "Compte": None, "Câbles": None, "Réseau": None, "Alimentation": None, "Sol": None,
+    "▸ SOUS-TOTAL": "subtotal", "- Total HT": "total_ht", "• TVA 20 %": "tva", "(a) total": None,
+    "_total": None, "1.2 Total": None, "": None, "  ": None, "Total\nTTC": "ttc",
+    "Total HT\n(report)": "total_ht", "RECAPITULATIF": None, "Tableau récapitulatif": None, "Récap": None,
+    "recapitulons": None,
+}
+RECAP_TITLES = ["RECAPITULATIF", "Tableau récapitulatif", "Récap"]
 
 
-def test_the_total_rules_as_one_alternation_decide_as_the_five_patterns_did_in_turn():
-    import re
-
+def test_each_total_label_gets_the_kind_its_first_matching_rule_names():
     from dpgf_assets.parsing import rows
 
-    before = [re.compile(r"(montant (de la )?)?t\.? ?v\.? ?a\b"),
-              re.compile(r"(total|montant|net|prix)\b.*\bt\.?t\.?c\b"),
-              re.compile(r"(compte |participation au compte )?prorata\b"),
-              re.compile(r"sous[ -]?tota(l|ux)\b|s/total|s\. ?total\b|report( de la page| page)?$|a reporter\b"),
-              re.compile(r"(total|montant total|montant global)\b")]
-
-    def as_before(key):
-        if not key or key[0] not in rows._TOTAL_STARTS:
-            return None
-        for kind, pattern in zip(("tva", "ttc", "prorata", "subtotal"), before):
-            if pattern.match(key):
-                return kind
-        if before[4].match(key):
-            return "subtotal" if rows._OPTION_WORDS.search(key) else (
-                "total_ht" if rows._TOTAL_HT.search(key) else "subtotal")
-        return None
-
-    leading_marks = re.compile(r"[^\w(]+")
-    for label in TOTAL_LABELS:
-        folded = rows.fold(label)
-        marks = leading_marks.match(folded)
-        key = folded[marks.end():] if marks else folded
-        assert rows._key(label) == key, label
-        assert rows._total_kind(key) == as_before(key), label
-        assert bool(key.startswith(rows._RECAP_STARTS) and rows._RECAP.match(key)) == bool(rows._RECAP.match(key))
-    labels = ("TVA 20 %", "Total TTC", "Prorata", "S/Total", "Total HT", "Sous-totaux", "Totaux")
-    expected = ["tva", "ttc", "prorata", "subtotal", "total_ht", "subtotal", None]
-    assert [total_kind(label) for label in labels] == expected
+    assert {label: total_kind(label) for label in TOTAL_KINDS} == TOTAL_KINDS
+    assert [label for label in TOTAL_KINDS if rows._RECAP.match(rows._key(label))] == RECAP_TITLES
 
 
-def test_the_first_letter_test_of_option_titles_says_what_the_pattern_says():
-    from dpgf_assets.parsing import rows
+OPTION_KINDS = {
+    "OPTION 1 : VMC double flux": "option", "Options": "option", "Variante 2": "variant",
+    "VARIANTES": "variant", "PSE n°1": "option", "P.S.E. 2": "option", "pse": "option",
+    "Prestations supplémentaires éventuelles": "option", "Prestation supplementaire": "option",
+    "- OPTION": "option", "▸ Variante": "variant", "  option": "option", "(option)": None, "_option": None,
+    "1. Option": None, "Pose": None, "Peinture": None, "Ventilation": None, "Ouvrage": None, "Travaux": None,
+    "": None, " ": None, "ﬀ": None, "Ⅳ option": None, "²option": None, "Optionnel": None,
+    "Variantes techniques": "variant",
+}
 
-    labels = ["OPTION 1 : VMC double flux", "Options", "Variante 2", "VARIANTES", "PSE n°1", "P.S.E. 2", "pse",
-              "Prestations supplémentaires éventuelles", "Prestation supplementaire", "- OPTION", "▸ Variante",
-              "  option", "(option)", "_option", "1. Option", "Pose", "Peinture", "Ventilation", "Ouvrage", "Travaux",
-              "", " ", "ﬀ", "Ⅳ option", "²option", "Optionnel", "Variantes techniques"]
-    for label in labels:
-        expected = None
-        if rows._OPTION_START.match(label):
-            key = rows._key(label)
-            if rows._OPTION_TITLE.match(key):
-                expected = "variant" if key.startswith("variante") else "option"
-        assert option_kind(label) == expected, label
-    assert [option_kind(x) for x in ("OPTION 1", "Variante 2", "PSE 1", "- option", "(option)")] == \
-        ["option", "variant", "option", "option", None]
+
+def test_option_titles_are_options_or_variants_and_other_labels_are_not():
+    assert {label: option_kind(label) for label in OPTION_KINDS} == OPTION_KINDS

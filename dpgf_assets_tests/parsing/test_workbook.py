@@ -41,12 +41,12 @@ def test_json_document_has_exactly_the_issue_keys(tmp_path):
     doc = parse_workbook(write(tmp_path, "DPGF Lot 04", {"LOT 04": dpgf_rows()}), source_path="P/DCE/DPGF Lot 04.xlsx")
     data = doc.to_json()
     assert list(data) == ["file", "doc_type", "confidence", "reasons", "lot", "tables", "sections", "items", "totals",
-                          "warnings"]
-    assert data["file"] == "P/DCE/DPGF Lot 04.xlsx" and set(data["lot"]) == {"code", "name"}
+                          "warnings", "notes"]
+    assert data["file"] == "P/DCE/DPGF Lot 04.xlsx" and set(data["lot"]) == {"code", "name", "written"}
     assert set(data["tables"][0]) == {"sheet", "header_row"}
     assert set(data["sections"][0]) == {"sheet", "row", "code", "title", "level", "parent_code"}
     assert set(data["items"][0]) == {"sheet", "row", "code", "designation", "unit", "unit_raw", "quantity", "unit_price",
-                                     "total", "kind", "section_code"}
+                                     "total", "kind", "section_code", "prices"}
     assert set(data["totals"][0]) == {"sheet", "row", "label", "kind", "amount"}
 
 
@@ -95,19 +95,17 @@ def test_circular_and_failing_formulas_are_reported_and_the_others_still_evaluat
 
 
 def test_what_parsing_remembers_across_workbooks_can_be_forgotten_and_changes_no_result(tmp_path):
-    from dpgf_assets import recognition
-    from dpgf_assets.parsing import forget_earlier_workbooks, header, values, xlsx_formulas
+    from dpgf_assets.parsing import forget_earlier_workbooks, header, xlsx_formulas
 
     def memories():
-        return (len(values._CODES), len(values._UNITS), len(header._ROLES), len(xlsx_formulas._TREES),
-                recognition._folder_evidence.cache_info().currsize)
+        return header.column_role.cache_info().currsize, len(xlsx_formulas._TREES)
 
     rows = [*TITLE, HEADER, ["1", "VENTILATION"],
             ["1.1", "Caisson", "u", 2.0, 47.25, Formula("=D8*E8", 94.5, cached=False)]]
     path = write(tmp_path, "DPGF", {"LOT 04": rows})
     forget_earlier_workbooks()
     first = summary(parse_workbook(path, source_path="Projets/P1/DCE/DPGF.xlsx"))
-    assert all(memories()), "codes, units, header labels, formula shapes and folders are remembered"
+    assert all(memories()), "header labels and formula shapes are remembered"
     assert summary(parse_workbook(path, source_path="Projets/P1/DCE/DPGF.xlsx")) == first
     forget_earlier_workbooks()
     assert not any(memories())

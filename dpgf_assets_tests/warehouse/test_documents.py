@@ -55,8 +55,8 @@ def test_reimport_replaces_and_never_duplicates(engine):
 def test_a_failure_midway_leaves_the_previous_version_intact(engine):
     replace_document(engine, VERSION, parsed(4))
     broken = parsed(6)
-    # designation NOT NULL: the insert fails after the delete (a stand-in item, as LineItem refuses None)
-    broken.items[5] = SimpleNamespace(**{**asdict(broken.items[5]), "designation": None})
+    # kind NOT NULL: the insert fails after the delete (a stand-in item, as LineItem refuses None)
+    broken.items[5] = SimpleNamespace(**{**asdict(broken.items[5]), "kind": None})
     with pytest.raises(Exception):
         replace_document(engine, FileVersion("local", "f1", "etag-2", VERSION.path, "P", "P"), broken)
     assert counts(engine) == (1, 2, 4)
@@ -103,3 +103,16 @@ def test_the_document_row_and_the_files_mark_are_written_together(engine):
     assert row.declared_totals == [{"sheet": "LOT 02", "row": 14, "label": "TOTAL HT", "kind": "total_ht",
                                     "amount": 1.0}]
     assert row.imported_at is not None and tuple(mark) == ("imported", "etag-1")
+
+
+def test_price_components_notes_and_the_lot_as_written_are_kept(engine):
+    doc = parsed(2)
+    doc.lot_code, doc.lot_written = "07.2", "7.2"
+    doc.notes = ["Notice de remplissage :\n1) Les prix sont hors taxes\n2) Ne pas modifier le cadre"]
+    doc.items[0].prices = {"P.U. fourniture": 12.5, "Temps unitaire (h)": 0.75, "Taux horaire nuit": 61.0}
+    replace_document(engine, VERSION, doc)
+    with engine.connect() as conn:
+        rows = conn.execute(select(line_items.c.prices).order_by(line_items.c.position)).scalars().all()
+        row = conn.execute(select(documents.c.notes, documents.c.lot_code, documents.c.lot_code_written)).one()
+    assert rows == [{"P.U. fourniture": 12.5, "Temps unitaire (h)": 0.75, "Taux horaire nuit": 61.0}, None]
+    assert row.notes == doc.notes and (row.lot_code, row.lot_code_written) == ("07.2", "7.2")

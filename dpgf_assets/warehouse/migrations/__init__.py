@@ -1,0 +1,1 @@
+"""Alembic migrations of the warehouse; applied at start by ``warehouse.db.migrate``."""

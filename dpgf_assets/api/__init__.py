@@ -1,0 +1,1 @@
+"""The read-only HTTP API (FastAPI) over the pregenerated briefs and the price reference."""

@@ -1,0 +1,1 @@
+"""From a source to the warehouse: inventory, batch planning, the import of a batch, its guards, the report."""
