@@ -75,14 +75,17 @@ def test_a_backfill_killed_three_times_ends_like_an_uninterrupted_one(big_librar
         rng = random.Random(7)
         for attempt in range(3):
             done_before = batches_attempted(crash_dir)
-            proc = subprocess.Popen(DPGF + ["backfill"], env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, start_new_session=True)
+            output = tmp_path / f"attempt-{attempt}.txt"
+            with output.open("w") as out:
+                proc = subprocess.Popen(DPGF + ["backfill"], env=env, cwd=PROJECT_ROOT, stdout=out,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
             # kill while it imports: once a batch more is through, at a random moment of the next ones
             deadline = time.monotonic() + 180
             while batches_attempted(crash_dir) == done_before and time.monotonic() < deadline:
                 time.sleep(0.05)
             time.sleep(rng.uniform(0.0, 1.5))
-            assert proc.poll() is None, f"attempt {attempt}: the backfill ended before it was killed"
+            assert proc.poll() is None, \
+                f"attempt {attempt}: the backfill ended before it was killed:\n{output.read_text()[-3000:]}"
             started = psutil.Process(proc.pid).children(recursive=True)  # its daemon, code server, run workers
             assert started, "the command started no daemon of its own"
             os.killpg(proc.pid, signal.SIGKILL)  # the command (its daemon runs in a process group of its own)
@@ -104,7 +107,9 @@ def test_a_backfill_killed_three_times_ends_like_an_uninterrupted_one(big_librar
                 DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.QUEUED,
                 DagsterRunStatus.NOT_STARTED, DagsterRunStatus.CANCELING]))
             assert unfinished == []
-            assert {b.status.value for b in instance.get_backfills()} <= {"COMPLETED_SUCCESS", "COMPLETED_FAILED"}
+            ended = {b.backfill_id: (b.status.value, b.error.message if b.error else "") for b in instance.get_backfills()}
+            assert {status for status, _ in ended.values()} <= {"COMPLETED_SUCCESS", "COMPLETED_FAILED"}, \
+                f"{ended}\n{(crash_dir / 'dagster' / 'dpgf-daemon.log').read_text()[-4000:]}"
         leftovers = [p for p in (crash_dir / "batches").rglob("*") if p.is_file()]
         assert leftovers == []
 

@@ -112,7 +112,9 @@ class Platform:
         gone with it even when it is killed (its runs in flight are then terminated through Dagster)."""
         from dpgf_assets.cli.processes import start_child
 
-        self._log = open(self.home / "dpgf-daemon.log", "w", encoding="utf-8")
+        self._log = open(self.home / "dpgf-daemon.log", "a", encoding="utf-8")  # earlier commands' lines kept
+        self._log.write(f"--- dpgf {' '.join(sys.argv[1:])} (pid {os.getpid()}) at {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        self._log.flush()
         self.session = start_child([sys.executable, "-m", "dpgf_assets.cli", "up", "--no-webserver", "--no-sensor"],
                                    env=dict(os.environ), cwd=str(PROJECT_ROOT), on_parent_death=signal.SIGTERM,
                                    log=self._log)

@@ -61,12 +61,18 @@ def daemon_alive(instance: DagsterInstance) -> bool:
     return beat is not None and time.time() - beat.timestamp < HEARTBEAT_FRESH_SECONDS
 
 
+RETRY_WHILE_LOCATION_UNLOADABLE = "DAGSTER_BACKFILL_RETRY_DEFINITION_CHANGED_ERROR"
+
+
 def run_daemon(workspace: str) -> int:
     """Dagster's own daemon (``dagster-daemon run``) on ``workspace``, with the backfill loop every
     BACKFILL_LOOP_SECONDS instead of 30 s; returns when interrupted (SIGINT)."""
     import dagster._daemon.controller as controller
 
     controller.DEFAULT_DAEMON_INTERVAL_SECONDS = BACKFILL_LOOP_SECONDS
+    # Dagster's own switch: a backfill whose code location cannot be reached for a moment (a gRPC
+    # timeout on a busy machine, a code server restarting) waits for it instead of failing for good
+    os.environ.setdefault(RETRY_WHILE_LOCATION_UNLOADABLE, "1")
     from dagster._daemon.cli import run_command
 
     run_command.main(["-w", workspace, "--log-level", "warning"], prog_name="dpgf daemon", standalone_mode=False)

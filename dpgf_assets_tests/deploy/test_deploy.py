@@ -80,3 +80,23 @@ def test_helm_values_run_each_run_in_a_pod_with_credentials_from_secrets():
     assert {"name": "dpgf-sharepoint"} in deployment["envSecrets"]
     assert not any("SECRET" in e["name"] for e in deployment["env"])  # secrets only through Secrets
     assert values["dagsterDaemon"]["runRetries"]["enabled"] and values["concurrency"]["pools"]["granularity"] == "run"
+
+
+def test_every_instance_runs_backfill_iterations_in_the_daemon_thread():
+    """Dagster closes a stopping daemon's workspace before its backfill pool's threads end: an iteration
+    still in a pool thread then finds no assets and fails the backfill for good (seen when a command's
+    own daemon stopped mid-backfill). Inline iterations end before the workspace closes."""
+    from dagster import DagsterInstance
+
+    from dpgf_assets.settings import PROJECT_ROOT
+
+    embedded = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text(encoding="utf-8"))
+    production = yaml.safe_load((DEPLOY / "dagster.yaml").read_text(encoding="utf-8"))
+    chart = yaml.safe_load((DEPLOY / "kubernetes" / "values.yaml").read_text(encoding="utf-8"))
+    for config in (embedded, production, chart["additionalInstanceConfig"]):
+        assert config["backfills"] == {"use_threads": False}
+    with DagsterInstance.ephemeral(settings={"backfills": embedded["backfills"]}) as instance:
+        from dagster._daemon.daemon import BackfillDaemon
+
+        with BackfillDaemon(instance.get_backfill_settings()) as daemon:
+            assert daemon._threadpool_executor is None  # noqa: SLF001 - what the setting must reach
