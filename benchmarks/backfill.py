@@ -114,6 +114,7 @@ def baseline(library_env: dict, admin_url: str, work: Path) -> dict:
     """The same import in one process, batch after batch, with no Dagster at all."""
     from dpgf_assets.ingestion.importing import import_batch
     from dpgf_assets.ingestion.inventory import take_inventory
+    from dpgf_assets.ingestion.spool import spool_of
     from dpgf_assets.settings import load_settings
     from dpgf_assets.sources.sharepoint import SharePointConfig, SharePointSource
     from dpgf_assets.warehouse import files as store
@@ -125,12 +126,12 @@ def baseline(library_env: dict, admin_url: str, work: Path) -> dict:
         settings = load_settings(environ=env)
         engine = open_warehouse(url)
         source = SharePointSource(SharePointConfig.from_env(env))
-        take_inventory(engine, source, settings.scanning, settings.download)
+        take_inventory(engine, source, settings.scanning, settings.download, spool=spool_of(settings))
         with engine.connect() as conn:
             keys = store.batch_keys(conn)
         started = time.perf_counter()
-        files = sum(import_batch(engine, source, key, settings.download, settings.batches_dir, 2).imported
-                    for key in keys)
+        files = sum(import_batch(engine, source, key, settings.download, settings.batches_dir, 2,
+                                 spool=spool_of(settings)).imported for key in keys)
         seconds = time.perf_counter() - started
         source.close()
         engine.dispose()

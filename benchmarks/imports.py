@@ -88,10 +88,11 @@ def _platform(env: dict, url: str, work: str):  # noqa: ANN202 - settings, engin
 def ours_inventory(env: dict, url: str, work: str) -> dict:
     """The inventory run (sharepoint_inventory), in a process of its own as Dagster runs it."""
     from dpgf_assets.ingestion.inventory import take_inventory
+    from dpgf_assets.ingestion.spool import spool_of
 
     settings, engine, source = _platform(env, url, work)
     started = time.perf_counter()
-    report = take_inventory(engine, source, settings.scanning, settings.download)
+    report = take_inventory(engine, source, settings.scanning, settings.download, spool=spool_of(settings))
     seconds = time.perf_counter() - started
     source.close()
     return {"seconds": seconds, "queued": report.files_queued, "batches": len(report.planned),
@@ -109,6 +110,7 @@ def _start_import_worker(env: dict, url: str, work: str) -> None:
 def import_run(keys: list[str]) -> dict:
     """One import run's work (what imported_batches runs for its partitions), in a worker process."""
     from dpgf_assets.ingestion.importing import import_batch
+    from dpgf_assets.ingestion.spool import spool_of
 
     assert _worker is not None
     settings, engine, source = _worker
@@ -117,7 +119,8 @@ def import_run(keys: list[str]) -> dict:
     imported = items = 0
     stages: dict[str, float] = {}
     for key in keys:
-        report = import_batch(engine, source, key, settings.download, settings.batches_dir, 2)
+        report = import_batch(engine, source, key, settings.download, settings.batches_dir, 2,
+                              spool=spool_of(settings))
         imported += report.imported
         items += report.line_items
         for stage, seconds in report.stage_seconds.items():

@@ -80,6 +80,9 @@ SPEC: tuple[Spec, ...] = (
          "Process memory above which a batch drops to one file at a time."),
     Spec("download.max_disk_mb", int, 5120, "an integer ≥ 1", _positive,
          "Disk space a batch folder may use for downloads."),
+    Spec("download.spool_mb", int, 1024, "an integer ≥ 0 (0: no spool)", _non_negative,
+         "Disk the inventory may use to keep the small workbooks it read whole, so their import "
+         "downloads them no more."),
     Spec("download.auto_cleanup", bool, True, "true or false", _always,
          "Delete each local copy as soon as it is parsed."),
     Spec("download.retry_count", int, 3, "an integer ≥ 0", _non_negative,
@@ -296,6 +299,7 @@ class DownloadSettings:
     max_batch_size_mb: float
     max_memory_mb: int
     max_disk_mb: int
+    spool_mb: int
     auto_cleanup: bool
     retry_count: int
     timeout_seconds: float
@@ -360,6 +364,10 @@ class Settings:
     @property
     def batches_dir(self) -> Path:
         return self.data_dir / "batches"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "spool"
 
     @property
     def dagster_home(self) -> Path:

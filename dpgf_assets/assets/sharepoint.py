@@ -27,6 +27,7 @@ from dpgf_assets.checks import BATCH_CHECKS, INVENTORY_CHECKS, check_events, che
 from dpgf_assets.ingestion.importing import STAGES, UNCHANGED, BatchReport, TransientImportError, import_batch
 from dpgf_assets.ingestion.inventory import InventoryReport, take_inventory
 from dpgf_assets.ingestion.report import BatchFigures, batch_figures, inventory_figures, markdown_table
+from dpgf_assets.ingestion.spool import spool_of
 from dpgf_assets.resources import SettingsResource, SourceResource, WarehouseResource
 from dpgf_assets.settings import Settings
 from dpgf_assets.warehouse import files as store
@@ -134,11 +135,12 @@ def build_sharepoint_assets(source_key: str, retry_policy: RetryPolicy, max_part
         engine = warehouse.engine()
         runs: dict[str, BatchReport] = {}
         unfinished = []
+        spool = spool_of(current)
         with source.opened(current) as src:
             for key in context.partition_keys:
                 try:
                     run = import_batch(engine, src, key, current.download, current.batches_dir,
-                                       current["projects.depth"], run_id=context.run.run_id)
+                                       current["projects.depth"], run_id=context.run.run_id, spool=spool)
                 except TransientImportError as exc:
                     context.log.warning(str(exc))
                     unfinished.append(str(exc))
@@ -184,7 +186,8 @@ def batch_metadata(fig: BatchFigures, run: BatchReport) -> dict:
                     f"that did the work (run `{(fig.work_run_id or '?')[:8]}`), whose figures these are.")
     else:
         this_run = (f"Imported {run.imported} file(s) ({run.line_items} line items), {run.failed} failed, "
-                    f"{run.skipped} skipped, in {run.seconds:.1f} s.")
+                    f"{run.skipped} skipped, in {run.seconds:.1f} s; {run.from_spool} taken from the "
+                    "inventory's copies instead of downloaded.")
     return {
         "dagster/row_count": fig.line_items,
         "outcome": run.outcome,
@@ -215,7 +218,7 @@ def inventory_step(current: Settings, warehouse: WarehouseResource,
     warehouse engine and the source's key."""
     engine = warehouse.engine()
     with source.opened(current) as src:
-        report = take_inventory(engine, src, current.scanning, current.download)
+        report = take_inventory(engine, src, current.scanning, current.download, spool=spool_of(current))
     return report, engine, src.key
 
 

@@ -1,4 +1,5 @@
-"""Importing one batch: download each file into the batch folder, parse it, write it, clean up.
+"""Importing one batch: download each file into the batch folder (or take the inventory's copy of
+its version from the spool), parse it, write it, clean up.
 
 Downloads run ahead in a small thread pool while the main thread parses one file at a time and a
 writer thread writes the previous one, so memory is bounded by a few files, not by the batch; the
@@ -23,6 +24,7 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.exc import DBAPIError
 
 from dpgf_assets.ingestion.guards import ResourceGuard
+from dpgf_assets.ingestion.spool import Spool
 from dpgf_assets.parsing.isolation import parse_isolated
 from dpgf_assets.parsing.model import ParseError
 from dpgf_assets.settings import DownloadSettings
@@ -60,7 +62,8 @@ class BatchReport:
     skipped: int = 0
     failed: int = 0
     line_items: int = 0
-    bytes_downloaded: int = 0
+    bytes_downloaded: int = 0  # of the files brought to the batch folder, the spool's copies included
+    from_spool: int = 0  # files whose inventory copy spared a download
     stage_seconds: Counter = field(default_factory=Counter)
     errors: list[FileError] = field(default_factory=list)
     transient: list[FileError] = field(default_factory=list)
@@ -150,6 +153,7 @@ def import_batch(
     batches_dir: Path,
     project_depth: int,
     run_id: str | None = None,
+    spool: Spool | None = None,
 ) -> BatchReport:
     """Import every file of the batch that is not already imported in its current version.
 
@@ -165,7 +169,8 @@ def import_batch(
     todo, report.skipped = _to_import(manifest)
     files = {e.file_id: SourceFile(e.file_id, e.path, e.size, datetime.now(timezone.utc), e.current_etag)
              for _, e in todo}
-    source.prepare(files.values())
+    # download links only for the files the inventory kept no copy of
+    source.prepare(f for f in files.values() if spool is None or not spool.holds(f.file_id, f.etag, f.size))
     batch_dir = batches_dir / batch_key
     shutil.rmtree(batch_dir, ignore_errors=True)  # leftovers of an attempt that was killed
     batch_dir.mkdir(parents=True, exist_ok=True)
@@ -174,9 +179,11 @@ def import_batch(
     in_flight: deque[tuple[int, store.ManifestEntry, Path, Future]] = deque()
     kept: list[tuple[Path, int]] = []  # parsed copies kept when auto_cleanup is off
 
-    def fetch(entry: store.ManifestEntry, local: Path) -> tuple[int, float]:
+    def fetch(entry: store.ManifestEntry, local: Path) -> tuple[int, float, bool]:
         t = time.perf_counter()
-        return source.download(files[entry.file_id], local), time.perf_counter() - t
+        if spool is not None and spool.take(entry.file_id, entry.current_etag, entry.size, local):
+            return entry.size, time.perf_counter() - t, True
+        return source.download(files[entry.file_id], local), time.perf_counter() - t, False
 
     def fill(pool: ThreadPoolExecutor) -> None:
         depth = 1 if not guard.check_memory() else DOWNLOAD_WORKERS
@@ -220,8 +227,9 @@ def import_batch(
         stage = "download"
         parsed = None
         try:
-            nbytes, seconds = future.result()
+            nbytes, seconds, spooled = future.result()
             report.bytes_downloaded += nbytes
+            report.from_spool += spooled
             report.stage_seconds["download"] += seconds
             stage = "parse"
             t = time.perf_counter()

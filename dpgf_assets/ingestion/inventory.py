@@ -16,6 +16,7 @@ from typing import Callable
 from sqlalchemy import Connection, Engine
 
 from dpgf_assets.ingestion.batching import PlannedBatch, plan_batches, select_candidates
+from dpgf_assets.ingestion.spool import Spool
 from dpgf_assets.parsing.isolation import readers
 from dpgf_assets.parsing.peek import WorkbookPeek
 from dpgf_assets.parsing.recognition import SPREADSHEET_EXTENSIONS, Recognition, recognise
@@ -56,10 +57,10 @@ class InventoryReport:
         return sum(len(b.files) for b in self.planned)
 
 
-def fetch_peek(source: FileSource, file: SourceFile) -> bytes | WorkbookPeek | None:
-    """What recognition reads, the I/O part: a small workbook's bytes whole, in one request (the
-    caller peeks inside them), else the zip members it needs by range (xlsx/xlsm), else the peek of
-    a temporary download; None for a file that is no spreadsheet."""
+def peek_source_file(source: FileSource, file: SourceFile, spool: Spool | None = None) -> WorkbookPeek | None:
+    """What recognition reads, None for a file that is no spreadsheet: a small workbook is read whole
+    in one request (kept in ``spool`` for its import) and peeked by a reading worker, a larger
+    xlsx/xlsm by range (only the zip members it needs), anything else from a temporary download."""
     suffix = Path(file.name).suffix.lower()
     if suffix not in SPREADSHEET_EXTENSIONS:
         return None
@@ -67,7 +68,9 @@ def fetch_peek(source: FileSource, file: SourceFile) -> bytes | WorkbookPeek | N
         data = source.read_range(file, 0, file.size) if file.size else b""
         if len(data) != file.size:  # a cut answer says nothing of the file: try again later
             raise SourceError(f"{file.path}: {len(data)} bytes read of {file.size}", transient=True)
-        return data
+        if spool is not None and data:
+            spool.keep(file.file_id, file.etag, data)
+        return readers().peek_bytes(data, file.path)
     if suffix in ZIP_WORKBOOKS:
         peek = peek_zip(lambda start, length: source.read_range(file, start, length), file.size,
                         concurrent_reads=4)
@@ -89,21 +92,22 @@ def _transient(exc: Exception) -> bool:
 def recognise_files(
     source: FileSource, files: list[SourceFile], deep_scan: bool, workers: int = 8,
     unread: list[tuple[str, str]] | None = None, pending: list[tuple[SourceFile, str]] | None = None,
+    spool: Spool | None = None,
 ) -> dict[str, tuple[Recognition, int]]:
     """Recognition per file id, with the bytes read for it (0 when the name sufficed); the files
     whose content could not be read, judged by their name alone, go to ``unread`` with the reason.
     A transient failure is no verdict: the file goes to ``pending`` (and has no recognition) when
     that list is given, to be tried again by the next inventory.
 
-    Peeks wait on round trips more than on bandwidth, hence several threads for the reads; what is
-    read is examined in the calling thread, so the threads do not contend for the interpreter (with
-    8 threads doing both, recognition cost 40 % more CPU)."""
+    Peeks wait on round trips and on the reading workers (other processes), hence several threads,
+    each reading and peeking its file: two peeks run at once on the pool's two workers while the
+    other threads' requests are in flight."""
     if not deep_scan:
         return {f.file_id: (recognise(f.path), 0) for f in files}
 
-    def fetch(f: SourceFile) -> tuple[SourceFile, bytes | WorkbookPeek | Exception | None]:
+    def read(f: SourceFile) -> tuple[SourceFile, WorkbookPeek | Exception | None]:
         try:
-            return f, fetch_peek(source, f)
+            return f, peek_source_file(source, f, spool)
         except Exception as exc:  # noqa: BLE001 - judged by its name below
             return f, exc
 
@@ -112,20 +116,16 @@ def recognise_files(
         for start in range(0, len(files), RECOGNITION_CHUNK):  # links fetched just before their reads
             chunk = files[start:start + RECOGNITION_CHUNK]
             source.prepare(f for f in chunk if Path(f.name).suffix.lower() in SPREADSHEET_EXTENSIONS)
-            for f, read in _ahead(pool, fetch, chunk, 2 * workers):
-                peek = None
-                try:
-                    if isinstance(read, Exception):
-                        raise read
-                    peek = readers().peek_bytes(read, f.path) if isinstance(read, bytes) else read
-                except Exception as exc:  # a bad workbook is judged by its name; the import will say why
-                    if pending is not None and _transient(exc):
-                        log.warning("content of %s unreadable for now, left pending: %s", f.path, exc)
-                        pending.append((f, str(exc)))
+            for f, peek in _ahead(pool, read, chunk, 2 * workers):
+                if isinstance(peek, Exception):  # a bad workbook is judged by its name; the import will say why
+                    if pending is not None and _transient(peek):
+                        log.warning("content of %s unreadable for now, left pending: %s", f.path, peek)
+                        pending.append((f, str(peek)))
                         continue
-                    log.info("deep scan of %s failed, judged by its name: %s", f.path, exc)
+                    log.info("deep scan of %s failed, judged by its name: %s", f.path, peek)
                     if unread is not None:
-                        unread.append((f.path, getattr(exc, "reason", None) or str(exc)))
+                        unread.append((f.path, getattr(peek, "reason", None) or str(peek)))
+                    peek = None
                 results[f.file_id] = (recognise(f.path, peek), peek.bytes_read if peek else 0)
     return results
 
@@ -151,9 +151,11 @@ def take_inventory(
     *,
     cursor: str | None = None,
     use_saved_cursor: bool = True,
+    spool: Spool | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 ) -> InventoryReport:
-    """List changes since the source's saved cursor, record them, recognise, and plan batches."""
+    """List changes since the source's saved cursor, record them, recognise, and plan batches; with
+    a ``spool``, the small workbooks read whole are kept there for their import."""
     started = time.perf_counter()
     report = InventoryReport(source=source.key)
     with engine.connect() as conn:
@@ -165,7 +167,7 @@ def take_inventory(
     with engine.connect() as conn:
         retried = [f for f in store.pending_files(conn, source.key) if f.file_id not in listed]
     if retried:
-        recognitions, unreadable = _recognise(source, retried, scanning, report)
+        recognitions, unreadable = _recognise(source, retried, scanning, report, spool)
         with engine.begin() as conn:
             _record(conn, source.key, retried, recognitions, unreadable, stamp)
     if listing.cursor == saved and listing.complete:
@@ -195,7 +197,7 @@ def take_inventory(
         else:
             gone = [fid for fid in listing.deleted_ids if fid in known and known[fid].status != "deleted"]
         report.deleted = len(gone)
-        recognitions, unreadable = _recognise(source, to_recognise, scanning, report)
+        recognitions, unreadable = _recognise(source, to_recognise, scanning, report, spool)
         with engine.begin() as conn:
             if listing.complete:
                 store.touch_live(conn, source.key, stamp)
@@ -204,15 +206,21 @@ def take_inventory(
             store.mark_deleted(conn, source.key, gone, stamp)
             store.save_cursor(conn, source.key, listing.cursor, stamp)
     report.planned = plan_waiting(engine, source.key, scanning, download, stamp)
+    if spool is not None:
+        with engine.connect() as conn:
+            spool.prune(store.queued_versions(conn))
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _recognise(source: FileSource, files: list[SourceFile], scanning: ScanningSettings,
-               report: InventoryReport) -> tuple[dict[str, tuple[Recognition, int]], list[tuple[SourceFile, str]]]:
+def _recognise(
+    source: FileSource, files: list[SourceFile], scanning: ScanningSettings, report: InventoryReport,
+    spool: Spool | None,
+) -> tuple[dict[str, tuple[Recognition, int]], list[tuple[SourceFile, str]]]:
     """Recognitions of ``files``, and those a transient failure kept from being read, with the error."""
     pending: list[tuple[SourceFile, str]] = []
-    recognitions = recognise_files(source, files, scanning.deep_scan, unread=report.unread, pending=pending)
+    recognitions = recognise_files(source, files, scanning.deep_scan, unread=report.unread, pending=pending,
+                                   spool=spool)
     for rec, nbytes in recognitions.values():
         report.recognised[rec.doc_type] += 1
         report.recognition_bytes += nbytes

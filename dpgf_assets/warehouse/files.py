@@ -118,6 +118,13 @@ def waiting_candidates(conn: Connection, source: str) -> list[Candidate]:
     return [Candidate(source, r.file_id, r.etag, r.size, r.confidence or 0.0, r.path) for r in rows]
 
 
+def queued_versions(conn: Connection) -> set[tuple[str, str]]:
+    """(file id, etag) of the files of every source planned in a batch and not yet imported."""
+    rows = conn.execute(select(source_files.c.file_id, source_files.c.etag)
+                        .where(source_files.c.status == "queued"))
+    return {(r.file_id, r.etag) for r in rows}
+
+
 def skip_unwanted(conn: Connection, source: str, min_confidence: float) -> int:
     """New files that are not pricing documents, or not surely enough, are marked skipped."""
     return conn.execute(
