@@ -126,12 +126,13 @@ def baseline(library_env: dict, admin_url: str, work: Path) -> dict:
         settings = load_settings(environ=env)
         engine = open_warehouse(url)
         source = SharePointSource(SharePointConfig.from_env(env))
-        take_inventory(engine, source, settings.scanning, settings.download, spool=spool_of(settings))
+        spool = spool_of(settings)
+        take_inventory(engine, source, settings.scanning, settings.download, spool=spool)
         with engine.connect() as conn:
             keys = store.batch_keys(conn)
         started = time.perf_counter()
         files = sum(import_batch(engine, source, key, settings.download, settings.batches_dir, 2,
-                                 spool=spool_of(settings)).imported for key in keys)
+                                 spool=spool).imported for key in keys)
         seconds = time.perf_counter() - started
         source.close()
         engine.dispose()

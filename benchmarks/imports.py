@@ -118,9 +118,9 @@ def import_run(keys: list[str]) -> dict:
     started, cpu = time.time(), time.process_time()
     imported = items = 0
     stages: dict[str, float] = {}
+    spool = spool_of(settings)
     for key in keys:
-        report = import_batch(engine, source, key, settings.download, settings.batches_dir, 2,
-                              spool=spool_of(settings))
+        report = import_batch(engine, source, key, settings.download, settings.batches_dir, 2, spool=spool)
         imported += report.imported
         items += report.line_items
         for stage, seconds in report.stage_seconds.items():

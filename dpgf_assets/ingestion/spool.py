@@ -20,7 +20,6 @@ from pathlib import Path
 from dpgf_assets.settings import Settings
 
 log = logging.getLogger(__name__)
-_PART = ".part"
 
 
 class Spool:
@@ -57,7 +56,7 @@ class Spool:
         if not self._reserve(len(data)):
             return False
         path = self._path(file_id, etag)
-        part = path.with_name(path.name + f"{_PART}{threading.get_ident()}")
+        part = path.with_name(f"{path.name}.part{threading.get_ident()}")
         try:
             part.write_bytes(data)
             os.replace(part, path)
